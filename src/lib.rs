@@ -1,0 +1,7 @@
+//! `ser`: speech emotion recognition in Rust — the study, examples and benches over the
+//! `ser-*` crates. Re-exports the layers so examples can use one path.
+
+pub use ser_audio as audio;
+pub use ser_data as data;
+pub use ser_features as features;
+pub use ser_models as models;
