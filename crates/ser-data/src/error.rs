@@ -1,0 +1,94 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `ser-data`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// A label that maps onto no canonical emotion.
+    #[error("unknown emotion label {label:?}")]
+    UnknownEmotion {
+        /// The label.
+        label: String,
+    },
+    /// A scheme name that is not one of tess, ravdess, emodb, crema-d, savee.
+    #[error("unknown naming scheme {name:?} (expected tess, ravdess, emodb, crema-d or savee)")]
+    UnknownScheme {
+        /// The name given.
+        name: String,
+    },
+    /// No file name fits any naming scheme.
+    #[error("none of {files} file names fits a known naming scheme")]
+    NoSchemeFits {
+        /// How many names were looked at.
+        files: usize,
+    },
+    /// A label the encoder was not fitted on.
+    #[error("label {label:?} is not one of the encoder's {n_classes} classes")]
+    UnknownLabel {
+        /// The label.
+        label: String,
+        /// Number of known classes.
+        n_classes: usize,
+    },
+    /// A class index outside the encoder's classes.
+    #[error("class index {index} is out of range for {n_classes} classes")]
+    UnknownIndex {
+        /// The index.
+        index: usize,
+        /// Number of known classes.
+        n_classes: usize,
+    },
+    /// The same class given twice where classes must be distinct.
+    #[error("class {label:?} is given more than once")]
+    DuplicateClass {
+        /// The class.
+        label: String,
+    },
+    /// Nothing to work on.
+    #[error("{what} is empty")]
+    EmptyInput {
+        /// What was empty.
+        what: &'static str,
+    },
+    /// A parameter outside its valid range.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// What is expected.
+        reason: String,
+    },
+    /// Lengths that must agree do not.
+    #[error("{what}: expected {expected}, got {got}")]
+    ShapeMismatch {
+        /// What disagrees.
+        what: &'static str,
+        /// Expected length.
+        expected: usize,
+        /// Length found.
+        got: usize,
+    },
+    /// A file-system operation failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Writing a wav file failed.
+    #[error("cannot write wav {path}: {source}")]
+    Wav {
+        /// The file.
+        path: PathBuf,
+        /// hound's error.
+        source: hound::Error,
+    },
+}
+
+/// `Result` with [`DataError`].
+pub type Result<T, E = DataError> = std::result::Result<T, E>;
