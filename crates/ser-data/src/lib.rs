@@ -11,3 +11,12 @@ pub use scheme::{
     Detection, LabelledFile, Labelling, NameWarning, Scheme, SchemeChoice, SchemeFields,
     UnparsedName, detect_scheme, label_files,
 };
+pub mod dataset;
+pub mod encoder;
+pub mod rng;
+pub mod split;
+
+pub use dataset::Dataset;
+pub use encoder::LabelEncoder;
+pub use rng::SeededRng;
+pub use split::{Split, group_kfold, leave_one_group_out, stratified_kfold, stratified_split};
