@@ -1,7 +1,17 @@
 #![doc = include_str!("../README.md")]
 
 pub mod error;
+pub mod knn;
+pub mod metrics;
+pub mod model_file;
+pub mod scaler;
+pub mod svm;
 pub mod traits;
 
 pub use error::ModelError;
+pub use knn::{Distance, Knn, KnnModel, Weighting};
+pub use metrics::{ClassMetrics, ConfusionMatrix, MetricsSummary};
+pub use model_file::{AnyModel, FORMAT_VERSION, FeatureConfig, ModelFile};
+pub use scaler::StandardScaler;
+pub use svm::{ClassWeight, LinearSvm, LinearSvmModel, SvmLoss};
 pub use traits::{Fit, Predict, TrainSet, check_width};

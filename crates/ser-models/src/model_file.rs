@@ -1,0 +1,503 @@
+//! One versioned JSON file holding everything needed to predict from a recording: how features
+//! were computed, the scaler, the class names and the fitted model.
+//!
+//! Layout (`version` 1):
+//! ```json
+//! { "format": "ser-model", "version": 1,
+//!   "features": { "name": "mfcc40", "sample_rate": 22050, "offset_s": 0.5, "duration_s": 3.0 },
+//!   "scaler": { "mean": …, "scale": … } | null,
+//!   "classes": ["angry", …],
+//!   "model": { "svm": { … } } | { "knn": { … } } }
+//! ```
+//! Reading checks the format tag and version before anything else, then that the parts agree
+//! (as many class names as the model has classes, the scaler's width equals the model's), so a
+//! loaded file cannot make prediction panic.
+
+use std::fs;
+use std::path::Path;
+
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use crate::{KnnModel, LinearSvmModel, ModelError, Predict, StandardScaler, check_width};
+
+/// The `format` tag every model file carries.
+pub const FORMAT_NAME: &str = "ser-model";
+/// The newest format version this build writes and reads.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// How the features a model expects are computed from a recording: a feature-set name plus
+/// the loading options, as plain fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// The feature set, e.g. `"mfcc40"` (40 mean MFCCs) or `"enriched"` (MFCC, chroma, mel,
+    /// contrast, zero-crossing and RMS means, as the study).
+    pub name: String,
+    /// Sample rate the audio is resampled to, in Hz (the study: librosa's 22 050).
+    pub sample_rate: u32,
+    /// Seconds skipped at the start of each recording (the study: 0.5).
+    pub offset_s: f32,
+    /// Seconds kept after the offset, `None` for all (the study: 3).
+    pub duration_s: Option<f32>,
+}
+
+/// Any fitted model a file can hold. New kinds (e.g. an LSTM) are added as variants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AnyModel {
+    /// A linear SVM.
+    Svm(LinearSvmModel),
+    /// A k-nearest-neighbour classifier.
+    Knn(KnnModel),
+}
+
+impl AnyModel {
+    /// A short name of the kind of model: `"svm"`, `"knn"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Svm(_) => "svm",
+            Self::Knn(_) => "knn",
+        }
+    }
+
+    /// Checks the model's internal invariants (used on loading).
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            Self::Svm(m) => m.validate(),
+            Self::Knn(m) => m.validate(),
+        }
+    }
+}
+
+impl From<LinearSvmModel> for AnyModel {
+    fn from(m: LinearSvmModel) -> Self {
+        Self::Svm(m)
+    }
+}
+
+impl From<KnnModel> for AnyModel {
+    fn from(m: KnnModel) -> Self {
+        Self::Knn(m)
+    }
+}
+
+impl Predict for AnyModel {
+    fn n_classes(&self) -> usize {
+        match self {
+            Self::Svm(m) => m.n_classes(),
+            Self::Knn(m) => m.n_classes(),
+        }
+    }
+
+    fn n_features(&self) -> usize {
+        match self {
+            Self::Svm(m) => m.n_features(),
+            Self::Knn(m) => m.n_features(),
+        }
+    }
+
+    fn predict_scores(&self, x: ArrayView2<'_, f32>) -> Result<Array2<f32>, ModelError> {
+        match self {
+            Self::Svm(m) => m.predict_scores(x),
+            Self::Knn(m) => m.predict_scores(x),
+        }
+    }
+}
+
+/// Everything needed to predict from a recording. Implements [`Predict`] on raw (unscaled)
+/// feature rows: the scaler, if any, is applied first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    /// How features are computed.
+    pub features: FeatureConfig,
+    /// The scaler fitted on the training rows, applied before the model; `None` for none.
+    pub scaler: Option<StandardScaler>,
+    /// Class names, indexed by class.
+    pub classes: Vec<String>,
+    /// The fitted model.
+    pub model: AnyModel,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    format: &'static str,
+    version: u64,
+    #[serde(flatten)]
+    file: &'a ModelFile,
+}
+
+impl ModelFile {
+    /// Bundles the parts, checking that they agree: one class name per model class, and the
+    /// scaler's width equal to the model's ([`ModelError::ShapeMismatch`] otherwise).
+    pub fn new(
+        features: FeatureConfig,
+        scaler: Option<StandardScaler>,
+        classes: Vec<String>,
+        model: AnyModel,
+    ) -> Result<Self, ModelError> {
+        let file = Self {
+            features,
+            scaler,
+            classes,
+            model,
+        };
+        file.check_parts()?;
+        Ok(file)
+    }
+
+    fn check_parts(&self) -> Result<(), ModelError> {
+        if self.classes.len() != self.model.n_classes() {
+            return Err(ModelError::ShapeMismatch {
+                what: "class names",
+                expected: self.model.n_classes(),
+                got: self.classes.len(),
+            });
+        }
+        if let Some(s) = &self.scaler
+            && s.n_features() != self.model.n_features()
+        {
+            return Err(ModelError::ShapeMismatch {
+                what: "scaler width",
+                expected: self.model.n_features(),
+                got: s.n_features(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The file's JSON text (pretty-printed).
+    pub fn to_json(&self) -> String {
+        let env = Envelope {
+            format: FORMAT_NAME,
+            version: FORMAT_VERSION,
+            file: self,
+        };
+        // Serialising plain structs, vectors and string-keyed maps into a String cannot fail;
+        // fall back to the compact writer's message rather than panic.
+        serde_json::to_string_pretty(&env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// Writes the file. Errors: [`ModelError::Io`] with the path.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
+        let path = path.as_ref();
+        fs::write(path, self.to_json()).map_err(|source| ModelError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Reads a file written by [`save`](Self::save).
+    ///
+    /// Errors: [`ModelError::Io`] if it cannot be read; [`ModelError::UnsupportedVersion`] for a
+    /// version above [`FORMAT_VERSION`]; [`ModelError::CorruptModelFile`] for anything else
+    /// wrong (truncated or invalid JSON, another format, missing or mistyped fields, parts that
+    /// disagree, impossible model contents).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ModelError> {
+        let path = path.as_ref();
+        let corrupt = |detail: String| ModelError::CorruptModelFile {
+            path: path.to_owned(),
+            detail,
+        };
+        let text = fs::read_to_string(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::InvalidData => corrupt("not UTF-8 text".to_owned()),
+            _ => ModelError::Io {
+                path: path.to_owned(),
+                source,
+            },
+        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| corrupt(format!("not valid JSON: {e}")))?;
+        let format = value.get("format").and_then(|v| v.as_str());
+        if format != Some(FORMAT_NAME) {
+            return Err(corrupt(format!(
+                "no \"format\": \"{FORMAT_NAME}\" tag (found {})",
+                value
+                    .get("format")
+                    .map_or("none".to_owned(), |v| v.to_string())
+            )));
+        }
+        let version = value
+            .get("version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| corrupt("missing or non-integer \"version\"".to_owned()))?;
+        if version > FORMAT_VERSION {
+            return Err(ModelError::UnsupportedVersion {
+                path: path.to_owned(),
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if version == 0 {
+            return Err(corrupt("version 0 does not exist".to_owned()));
+        }
+        let file: Self = serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
+        file.model.validate().map_err(&corrupt)?;
+        if let Some(s) = &file.scaler {
+            s.validate().map_err(&corrupt)?;
+        }
+        file.check_parts().map_err(|e| corrupt(e.to_string()))?;
+        Ok(file)
+    }
+
+    /// The name of class `class`, if it exists.
+    pub fn class_name(&self, class: usize) -> Option<&str> {
+        self.classes.get(class).map(String::as_str)
+    }
+}
+
+impl Predict for ModelFile {
+    fn n_classes(&self) -> usize {
+        self.model.n_classes()
+    }
+
+    fn n_features(&self) -> usize {
+        self.model.n_features()
+    }
+
+    /// Scales `x` (raw feature rows) with the stored scaler, then asks the model.
+    fn predict_scores(&self, x: ArrayView2<'_, f32>) -> Result<Array2<f32>, ModelError> {
+        check_width(x, self.n_features())?;
+        match &self.scaler {
+            Some(s) => self.model.predict_scores(s.transform(x)?.view()),
+            None => self.model.predict_scores(x),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Fit, Knn, LinearSvm, TrainSet};
+    use ndarray::{Array1, array};
+    use std::path::PathBuf;
+
+    fn temp(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("ser-models-{}-{name}.json", std::process::id()))
+    }
+
+    fn data() -> (Array2<f32>, Array1<usize>) {
+        // Three classes in 4 features with very different column scales.
+        let x = Array2::from_shape_fn((60, 4), |(i, j)| {
+            let c = (i % 3) as f32;
+            let wobble = ((i * 31 + j * 17) as f32 * 0.37).sin();
+            match j {
+                0 => -400.0 + 60.0 * c + 20.0 * wobble,
+                1 => 0.01 * c + 0.004 * wobble,
+                2 => 5.0 * wobble,
+                _ => 30.0 * c + 8.0 * wobble,
+            }
+        });
+        let y: Array1<usize> = (0..60).map(|i| i % 3).collect();
+        (x, y)
+    }
+
+    fn feature_config() -> FeatureConfig {
+        FeatureConfig {
+            name: "mfcc40".to_owned(),
+            sample_rate: 22_050,
+            offset_s: 0.5,
+            duration_s: Some(3.0),
+        }
+    }
+
+    fn fitted(kind: &str) -> (ModelFile, Array2<f32>) {
+        let (x, y) = data();
+        let scaler = StandardScaler::fit(x.view()).unwrap();
+        let xs = scaler.transform(x.view()).unwrap();
+        let train = TrainSet::new(xs.view(), y.view(), 3).unwrap();
+        let model: AnyModel = match kind {
+            "svm" => LinearSvm::params().fit(&train).unwrap().into(),
+            _ => Knn::params().k(3).fit(&train).unwrap().into(),
+        };
+        let classes = ["angry", "happy", "sad"].map(String::from).to_vec();
+        let file = ModelFile::new(feature_config(), Some(scaler), classes, model).unwrap();
+        (file, x)
+    }
+
+    #[test]
+    fn loaded_models_predict_exactly_as_before() {
+        for kind in ["svm", "knn"] {
+            let (file, x) = fitted(kind);
+            let before = file.predict_scores(x.view()).unwrap();
+            // Queries off the training rows too.
+            let q = x.mapv(|v| v * 1.013 + 0.21);
+            let before_q = file.predict_scores(q.view()).unwrap();
+            let path = temp(&format!("roundtrip-{kind}"));
+            file.save(&path).unwrap();
+            let loaded = ModelFile::load(&path).unwrap();
+            fs::remove_file(&path).unwrap();
+            assert_eq!(loaded, file);
+            assert_eq!(loaded.model.kind(), kind);
+            let after = loaded.predict_scores(x.view()).unwrap();
+            assert_eq!(before, after, "{kind}: scores changed bit for bit");
+            assert_eq!(before_q, loaded.predict_scores(q.view()).unwrap());
+            // The model is good on its training data, so the check is meaningful.
+            let (_, y) = data();
+            let hits = (loaded.predict(x.view()).unwrap() - &y)
+                .iter()
+                .filter(|&&d| d == 0)
+                .count();
+            assert!(hits >= 57, "{kind}: {hits}/60");
+        }
+    }
+
+    #[test]
+    fn file_is_tagged_and_readable() {
+        let (file, _) = fitted("svm");
+        let v: serde_json::Value = serde_json::from_str(&file.to_json()).unwrap();
+        assert_eq!(v["format"], FORMAT_NAME);
+        assert_eq!(v["version"], FORMAT_VERSION);
+        assert_eq!(v["features"]["name"], "mfcc40");
+        assert_eq!(v["classes"][2], "sad");
+        assert!(v["model"]["svm"].is_object());
+    }
+
+    fn load_text(name: &str, text: &str) -> Result<ModelFile, ModelError> {
+        let path = temp(name);
+        fs::write(&path, text).unwrap();
+        let r = ModelFile::load(&path);
+        fs::remove_file(&path).unwrap();
+        r
+    }
+
+    #[test]
+    fn truncated_and_corrupt_files_are_typed_errors() {
+        let (file, _) = fitted("knn");
+        let json = file.to_json();
+        for cut in [0, 1, json.len() / 3, json.len() - 2] {
+            let r = load_text("truncated", &json[..cut]);
+            assert!(
+                matches!(r, Err(ModelError::CorruptModelFile { .. })),
+                "cut at {cut}: {r:?}"
+            );
+        }
+        let cases = [
+            ("garbage", "\u{1}\u{2}not json".to_owned()),
+            ("other-format", json.replace(FORMAT_NAME, "pickle")),
+            (
+                "no-version",
+                json.replacen("\"version\": 1", "\"version\": \"one\"", 1),
+            ),
+            (
+                "zero-version",
+                json.replacen("\"version\": 1", "\"version\": 0", 1),
+            ),
+            (
+                "renamed-field",
+                json.replacen("\"classes\"", "\"labels\"", 1),
+            ),
+            ("unknown-model", json.replacen("\"knn\"", "\"forest\"", 1)),
+            ("bad-k", json.replacen("\"k\": 3", "\"k\": 0", 1)),
+        ];
+        for (name, text) in cases {
+            let r = load_text(name, &text);
+            assert!(
+                matches!(r, Err(ModelError::CorruptModelFile { .. })),
+                "{name}: {r:?}"
+            );
+        }
+        // A label beyond the classes would index out of range when predicting.
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["model"]["knn"]["y"]["data"][0] = serde_json::json!(7);
+        let r = load_text("bad-label", &v.to_string());
+        assert!(
+            matches!(r, Err(ModelError::CorruptModelFile { .. })),
+            "{r:?}"
+        );
+        // A zero scale would divide by zero; a null where a number belongs is a type error.
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["scaler"]["scale"]["data"][1] = serde_json::json!(0.0);
+        let r = load_text("zero-scale", &v.to_string());
+        assert!(
+            matches!(r, Err(ModelError::CorruptModelFile { .. })),
+            "{r:?}"
+        );
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["scaler"]["mean"]["data"][0] = serde_json::Value::Null;
+        let r = load_text("null-mean", &v.to_string());
+        assert!(
+            matches!(r, Err(ModelError::CorruptModelFile { .. })),
+            "{r:?}"
+        );
+        // Class names that disagree with the model.
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["classes"] = serde_json::json!(["a", "b"]);
+        let r = load_text("two-names", &v.to_string());
+        assert!(
+            matches!(r, Err(ModelError::CorruptModelFile { .. })),
+            "{r:?}"
+        );
+        // Invalid UTF-8.
+        let path = temp("binary");
+        fs::write(&path, [0xff, 0xfe, 0x00, 0x7b]).unwrap();
+        let r = ModelFile::load(&path);
+        fs::remove_file(&path).unwrap();
+        assert!(
+            matches!(r, Err(ModelError::CorruptModelFile { .. })),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn newer_version_and_missing_file_are_typed_errors() {
+        let (file, _) = fitted("svm");
+        let json = file
+            .to_json()
+            .replacen("\"version\": 1", "\"version\": 2", 1);
+        match load_text("newer", &json) {
+            Err(ModelError::UnsupportedVersion {
+                found, supported, ..
+            }) => {
+                assert_eq!((found, supported), (2, FORMAT_VERSION));
+            }
+            other => panic!("expected UnsupportedVersion, got {other:?}"),
+        }
+        let missing = temp("does-not-exist");
+        match ModelFile::load(&missing) {
+            Err(ModelError::Io { path, .. }) => assert_eq!(path, missing),
+            other => panic!("expected Io, got {other:?}"),
+        }
+        let dir = std::env::temp_dir().join(format!("ser-models-{}-no-dir", std::process::id()));
+        assert!(matches!(
+            file.save(dir.join("x").join("model.json")),
+            Err(ModelError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn mismatched_parts_are_rejected_when_bundling() {
+        let (file, _) = fitted("svm");
+        let r = ModelFile::new(
+            feature_config(),
+            file.scaler.clone(),
+            vec!["only".to_owned()],
+            file.model.clone(),
+        );
+        assert!(matches!(r, Err(ModelError::ShapeMismatch { .. })));
+        let narrow = StandardScaler::fit(array![[1.0f32], [2.0]].view()).unwrap();
+        let r = ModelFile::new(
+            feature_config(),
+            Some(narrow),
+            file.classes.clone(),
+            file.model.clone(),
+        );
+        assert!(matches!(
+            r,
+            Err(ModelError::ShapeMismatch {
+                what: "scaler width",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn models_and_files_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<ModelFile>();
+        check::<AnyModel>();
+        check::<LinearSvmModel>();
+        check::<KnnModel>();
+        check::<StandardScaler>();
+    }
+}
