@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod knn;
+pub mod lstm;
 pub mod metrics;
 pub mod model_file;
 pub mod scaler;
