@@ -1,1 +1,26 @@
 #![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod db;
+pub mod dct;
+mod error;
+pub mod mel;
+pub mod mfcc;
+pub mod signal;
+pub mod stft;
+
+pub use error::{FeatureError, Result};
+pub use mfcc::{Mfcc, MfccParams, MfccScratch};
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn plans_are_send_and_sync() {
+        assert_send_sync::<crate::Mfcc>();
+        assert_send_sync::<crate::stft::Stft>();
+        assert_send_sync::<crate::mel::MelFilterbank>();
+        assert_send_sync::<crate::MfccScratch>();
+    }
+}
