@@ -7,10 +7,12 @@ mod error;
 pub mod mel;
 pub mod mfcc;
 pub mod signal;
+pub mod spec;
 pub mod stft;
 
 pub use error::{FeatureError, Result};
 pub use mfcc::{Mfcc, MfccParams, MfccScratch};
+pub use spec::{FeatureExtractor, FeatureSpec};
 
 #[cfg(test)]
 mod send_sync {
@@ -22,5 +24,6 @@ mod send_sync {
         assert_send_sync::<crate::stft::Stft>();
         assert_send_sync::<crate::mel::MelFilterbank>();
         assert_send_sync::<crate::MfccScratch>();
+        assert_send_sync::<crate::FeatureExtractor>();
     }
 }

@@ -1,0 +1,174 @@
+//! Named, fixed-length clip vectors for the models: [`FeatureSpec`] says which, a
+//! [`FeatureExtractor`] holds the plans, and [`FeatureSpec::extract`] keeps a cache of extractors
+//! so repeated calls never rebuild a plan.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::error::{FeatureError, Result};
+use crate::mfcc::{Mfcc, MfccParams, MfccScratch};
+
+/// Which clip vector to compute. Serialised as `"mfcc40"` / `"enriched"` (also what
+/// [`FromStr`] and [`fmt::Display`] use), so a model file can record it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[non_exhaustive]
+pub enum FeatureSpec {
+    /// The study's baseline: the mean over frames of 40 MFCCs (40 values).
+    #[default]
+    #[serde(rename = "mfcc40")]
+    Mfcc40Mean,
+    /// The study's enriched vector: means over frames of 40 MFCCs, 12 chroma, 128 mel bands
+    /// (power), 7 spectral-contrast bands, zero-crossing rate and RMS (189 values).
+    #[serde(rename = "enriched")]
+    Enriched,
+}
+
+impl FeatureSpec {
+    /// Every spec, in a stable order.
+    pub const ALL: [FeatureSpec; 2] = [FeatureSpec::Mfcc40Mean, FeatureSpec::Enriched];
+
+    /// The serialised name, `"mfcc40"` or `"enriched"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FeatureSpec::Mfcc40Mean => "mfcc40",
+            FeatureSpec::Enriched => "enriched",
+        }
+    }
+
+    /// Length of the clip vector.
+    pub fn dim(&self) -> usize {
+        self.names().len()
+    }
+
+    /// A name for every value of the clip vector, in order (e.g. `"mfcc_3_mean"`).
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = (0..40).map(|i| format!("mfcc_{i}_mean")).collect();
+        if *self == FeatureSpec::Enriched {
+            names.extend((0..12).map(|i| format!("chroma_{i}_mean")));
+            names.extend((0..128).map(|i| format!("mel_{i}_mean")));
+            names.extend((0..7).map(|i| format!("spectral_contrast_{i}_mean")));
+            names.push("zero_crossing_rate_mean".into());
+            names.push("rms_mean".into());
+        }
+        names
+    }
+
+    /// Builds the plans for clips at `sample_rate` (Hz).
+    pub fn extractor(&self, sample_rate: u32) -> Result<FeatureExtractor> {
+        FeatureExtractor::new(*self, sample_rate)
+    }
+
+    /// The clip vector of `samples` (mono, at `sample_rate` Hz), [`FeatureSpec::dim`] values.
+    /// Plans come from a process-wide cache keyed by spec and rate, built on first use.
+    ///
+    /// Features are computed at the rate given (the mel filterbank is built for it); the study
+    /// resamples every clip to 22050 Hz first (`ser-audio`'s `LoadOptions::study()`), which is
+    /// what the golden arrays and the trained models assume.
+    pub fn extract(&self, samples: &[f32], sample_rate: u32) -> Result<Vec<f32>> {
+        cached_extractor(*self, sample_rate)?.extract(samples)
+    }
+}
+
+impl fmt::Display for FeatureSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for FeatureSpec {
+    type Err = FeatureError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        FeatureSpec::ALL
+            .into_iter()
+            .find(|spec| spec.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| FeatureError::UnknownFeatureSet {
+                name: s.to_string(),
+                known: FeatureSpec::ALL.map(|spec| spec.name()).join(", "),
+            })
+    }
+}
+
+type Cache = Mutex<HashMap<(FeatureSpec, u32), Arc<FeatureExtractor>>>;
+
+fn cached_extractor(spec: FeatureSpec, sample_rate: u32) -> Result<Arc<FeatureExtractor>> {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
+    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = map.get(&(spec, sample_rate)) {
+        return Ok(Arc::clone(found));
+    }
+    let built = Arc::new(FeatureExtractor::new(spec, sample_rate)?);
+    map.insert((spec, sample_rate), Arc::clone(&built));
+    Ok(built)
+}
+
+/// The plans one [`FeatureSpec`] needs at one sample rate, built once; `Send + Sync`.
+#[derive(Debug, Clone)]
+pub struct FeatureExtractor {
+    spec: FeatureSpec,
+    sample_rate: u32,
+    mfcc: Mfcc,
+}
+
+/// Reusable buffers for [`FeatureExtractor::extract_with_scratch`].
+#[derive(Debug, Clone)]
+pub struct ExtractorScratch {
+    mfcc: MfccScratch,
+}
+
+impl FeatureExtractor {
+    /// Builds the plans for `spec` at `sample_rate` Hz (librosa's other defaults).
+    pub fn new(spec: FeatureSpec, sample_rate: u32) -> Result<Self> {
+        let mfcc = Mfcc::new(&MfccParams::study().sample_rate(sample_rate))?;
+        Ok(Self {
+            spec,
+            sample_rate,
+            mfcc,
+        })
+    }
+
+    /// The spec this extractor computes.
+    pub fn spec(&self) -> FeatureSpec {
+        self.spec
+    }
+
+    /// The sample rate its plans were built for.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// Allocates reusable buffers.
+    pub fn make_scratch(&self) -> ExtractorScratch {
+        ExtractorScratch {
+            mfcc: self.mfcc.make_scratch(),
+        }
+    }
+
+    /// The clip vector ([`FeatureSpec::dim`] values, named by [`FeatureSpec::names`]).
+    pub fn extract(&self, samples: &[f32]) -> Result<Vec<f32>> {
+        self.extract_with_scratch(samples, &mut self.make_scratch())
+    }
+
+    /// [`FeatureExtractor::extract`] reusing `scratch`.
+    pub fn extract_with_scratch(
+        &self,
+        samples: &[f32],
+        scratch: &mut ExtractorScratch,
+    ) -> Result<Vec<f32>> {
+        match self.spec {
+            FeatureSpec::Mfcc40Mean => Ok(self
+                .mfcc
+                .mean_with_scratch(samples, &mut scratch.mfcc)?
+                .to_vec()),
+            FeatureSpec::Enriched => Err(FeatureError::Unsupported {
+                what: "the enriched set (chroma and spectral contrast are not implemented yet)",
+            }),
+        }
+    }
+}

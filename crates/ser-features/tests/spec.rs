@@ -1,0 +1,63 @@
+//! `FeatureSpec`: names, parsing, serde form, and the clip vectors it extracts.
+
+mod common;
+
+use common::{load, max_abs_diff};
+use ser_features::{FeatureError, FeatureSpec};
+
+#[test]
+fn parses_and_serialises_as_its_short_name() {
+    for spec in FeatureSpec::ALL {
+        assert_eq!(spec.to_string().parse::<FeatureSpec>(), Ok(spec));
+        let json = serde_json::to_string(&spec).unwrap();
+        assert_eq!(json, format!("\"{}\"", spec.name()));
+        assert_eq!(serde_json::from_str::<FeatureSpec>(&json).unwrap(), spec);
+    }
+    assert_eq!("mfcc40".parse(), Ok(FeatureSpec::Mfcc40Mean));
+    assert_eq!(" Enriched ".parse(), Ok(FeatureSpec::Enriched));
+    assert!(matches!(
+        "mfcc13".parse::<FeatureSpec>(),
+        Err(FeatureError::UnknownFeatureSet { .. })
+    ));
+    assert_eq!(FeatureSpec::default(), FeatureSpec::Mfcc40Mean);
+}
+
+#[test]
+fn names_are_unique_and_match_the_dimension() {
+    assert_eq!(FeatureSpec::Mfcc40Mean.dim(), 40);
+    assert_eq!(FeatureSpec::Enriched.dim(), 40 + 12 + 128 + 7 + 1 + 1);
+    for spec in FeatureSpec::ALL {
+        let names = spec.names();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len());
+    }
+    assert_eq!(FeatureSpec::Mfcc40Mean.names()[3], "mfcc_3_mean");
+}
+
+#[test]
+fn mfcc40_extracts_the_golden_mfcc_mean() {
+    for clip in common::CLIPS {
+        let y = load(clip, "load_study").data;
+        let want = load(clip, "mfcc_mean").data;
+        let got = FeatureSpec::Mfcc40Mean.extract(&y, 22050).unwrap();
+        assert_eq!(got.len(), 40);
+        let d = max_abs_diff(&got, &want);
+        assert!(d <= 1e-2, "{clip}: {d}");
+        // A second call (cached plan) gives the same vector.
+        assert_eq!(FeatureSpec::Mfcc40Mean.extract(&y, 22050).unwrap(), got);
+    }
+}
+
+#[test]
+fn extract_reports_bad_input_and_bad_rates() {
+    assert_eq!(
+        FeatureSpec::Mfcc40Mean.extract(&[], 22050),
+        Err(FeatureError::EmptyInput)
+    );
+    assert!(matches!(
+        FeatureSpec::Mfcc40Mean.extract(&[0.1; 100], 0),
+        Err(FeatureError::InvalidParameter { .. })
+    ));
+}
