@@ -1,5 +1,6 @@
 //! A linear support vector machine trained by dual coordinate descent (Hsieh et al. 2008, the
-//! solver of LIBLINEAR and scikit-learn's `LinearSVC`), one-vs-rest for more than two classes.
+//! solver of LIBLINEAR and scikit-learn's `LinearSVC`), one-vs-one (as scikit-learn's `SVC`, the
+//! default) or one-vs-rest for more than two classes.
 //!
 //! Each binary problem minimises `½‖w‖² + Σᵢ Cᵢ ξ(yᵢ wᵀxᵢ)` with the hinge loss
 //! `ξ(m) = max(0, 1 − m)` or the squared hinge `max(0, 1 − m)²` (the default, as `LinearSVC`).
@@ -34,6 +35,17 @@ pub enum ClassWeight {
     Custom(Vec<f32>),
 }
 
+/// How several classes are split into binary problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum MultiClass {
+    /// One problem per pair of classes, on the samples of those two only (as libsvm and
+    /// scikit-learn's `SVC`). `k(k−1)/2` small problems; usually the more accurate.
+    OneVsOne,
+    /// One problem per class against all others (as LIBLINEAR and `LinearSVC`).
+    OneVsRest,
+}
+
 /// Hyper-parameters of [`LinearSvm`]; build with [`LinearSvm::params`] and the setters, then
 /// [`Fit::fit`]. Values are checked when fitting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +57,7 @@ pub struct LinearSvm {
     class_weight: ClassWeight,
     intercept_scaling: f32,
     shrinking: bool,
+    multi_class: MultiClass,
     seed: u64,
 }
 
@@ -58,6 +71,7 @@ impl Default for LinearSvm {
             class_weight: ClassWeight::Uniform,
             intercept_scaling: 1.0,
             shrinking: true,
+            multi_class: MultiClass::OneVsOne,
             seed: 0,
         }
     }
@@ -65,7 +79,8 @@ impl Default for LinearSvm {
 
 impl LinearSvm {
     /// The defaults: `C = 1`, `tol = 0.1` (LIBLINEAR's dual-solver default), 1000 passes at
-    /// most, squared hinge, uniform class weights, intercept scaling 1, shrinking on, seed 0.
+    /// most, squared hinge, uniform class weights, intercept scaling 1, shrinking on,
+    /// one-vs-one, seed 0.
     pub fn params() -> Self {
         Self::default()
     }
@@ -96,8 +111,9 @@ impl LinearSvm {
         self
     }
 
-    /// Per-class scaling of `C`. In one-vs-rest each sample keeps the weight of its own class
-    /// in every binary problem (LIBLINEAR instead weights only the positive class).
+    /// Per-class scaling of `C`. Each sample keeps the weight of its own class in every binary
+    /// problem it takes part in (in one-vs-rest LIBLINEAR instead weights only the positive
+    /// class).
     pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
         self.class_weight = class_weight;
         self
@@ -113,6 +129,12 @@ impl LinearSvm {
     /// The solution is the same within `tol`; shrinking is usually faster.
     pub fn shrinking(mut self, shrinking: bool) -> Self {
         self.shrinking = shrinking;
+        self
+    }
+
+    /// How more than two classes are split into binary problems (default one-vs-one).
+    pub fn multi_class(mut self, multi_class: MultiClass) -> Self {
+        self.multi_class = multi_class;
         self
     }
 
@@ -160,19 +182,30 @@ impl LinearSvm {
     }
 }
 
-/// A fitted linear SVM: one weight row and intercept per class (for two classes the second row
-/// is the negated first, as one binary problem is solved).
+/// A fitted linear SVM: one weight row and intercept per binary problem.
+///
+/// One-vs-rest: row `k` separates class `k` from the rest (for two classes the second row is
+/// the negated first, as one problem is solved). One-vs-one: one row per pair `(i, j)`, `i < j`,
+/// in the order `(0,1), (0,2), …, (1,2), …`; a positive value votes for `i`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearSvmModel {
+    multi_class: MultiClass,
+    n_classes: usize,
     weights: Array2<f32>,
     intercepts: Array1<f32>,
     iterations: Vec<usize>,
     converged: Vec<bool>,
 }
 
+/// The class pairs of one-vs-one, in row order.
+fn class_pairs(n_classes: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n_classes).flat_map(move |i| (i + 1..n_classes).map(move |j| (i, j)))
+}
+
 impl LinearSvmModel {
-    /// Decision values `x · wₖ + bₖ`, samples × classes; larger means more of class `k`.
-    pub fn decision_function(&self, x: ArrayView2<'_, f32>) -> Result<Array2<f32>, ModelError> {
+    /// Raw decision values of every binary problem, samples × problems (see the type's doc for
+    /// the row order); larger means the problem's positive side.
+    pub fn binary_decisions(&self, x: ArrayView2<'_, f32>) -> Result<Array2<f32>, ModelError> {
         check_width(x, self.n_features())?;
         let mut out = Array2::<f32>::zeros((x.nrows(), self.weights.nrows()));
         for (xr, mut or) in x.rows().into_iter().zip(out.rows_mut()) {
@@ -188,14 +221,47 @@ impl LinearSvmModel {
         Ok(out)
     }
 
-    /// The weights, classes × features.
+    /// Per-class decision values, samples × classes; larger means more of class `k`.
+    ///
+    /// One-vs-rest: `x · wₖ + bₖ`. One-vs-one: scikit-learn's `decision_function_shape="ovr"`
+    /// aggregate, the number of pairwise votes plus the summed pairwise confidences `c`
+    /// squashed to `c / (3(|c| + 1))`, inside ±⅓, so votes decide and confidences break ties.
+    pub fn decision_function(&self, x: ArrayView2<'_, f32>) -> Result<Array2<f32>, ModelError> {
+        let d = self.binary_decisions(x)?;
+        if self.multi_class == MultiClass::OneVsRest {
+            return Ok(d);
+        }
+        let k = self.n_classes;
+        let mut out = Array2::<f32>::zeros((d.nrows(), k));
+        for (dr, mut or) in d.rows().into_iter().zip(out.rows_mut()) {
+            let mut votes = vec![0.0f64; k];
+            let mut conf = vec![0.0f64; k];
+            for (&f, (i, j)) in dr.iter().zip(class_pairs(k)) {
+                let f = f64::from(f);
+                votes[if f > 0.0 { i } else { j }] += 1.0;
+                conf[i] += f;
+                conf[j] -= f;
+            }
+            for ((o, v), c) in or.iter_mut().zip(&votes).zip(&conf) {
+                *o = (v + c / (3.0 * (c.abs() + 1.0))) as f32;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The weights, binary problems × features.
     pub fn weights(&self) -> &Array2<f32> {
         &self.weights
     }
 
-    /// The intercepts, one per class.
+    /// The intercepts, one per binary problem.
     pub fn intercepts(&self) -> &Array1<f32> {
         &self.intercepts
+    }
+
+    /// How the classes were split into binary problems.
+    pub fn multi_class(&self) -> MultiClass {
+        self.multi_class
     }
 
     /// Passes over the data each binary problem took.
@@ -210,17 +276,22 @@ impl LinearSvmModel {
 
     /// Checks invariants a deserialised model must hold before it predicts.
     pub(crate) fn validate(&self) -> Result<(), String> {
-        if self.weights.nrows() < 2 || self.weights.ncols() == 0 {
+        let k = self.n_classes;
+        let rows = match self.multi_class {
+            MultiClass::OneVsRest => k,
+            MultiClass::OneVsOne => k * k.saturating_sub(1) / 2,
+        };
+        if k < 2 || self.weights.ncols() == 0 || self.weights.nrows() != rows {
             return Err(format!(
-                "svm weights are {:?}: need at least 2 classes and 1 feature",
-                self.weights.dim()
+                "svm weights are {:?} for {k} classes {:?}: need {rows} rows, 1 feature or more",
+                self.weights.dim(),
+                self.multi_class
             ));
         }
-        if self.intercepts.len() != self.weights.nrows() {
+        if self.intercepts.len() != rows {
             return Err(format!(
-                "svm has {} intercepts for {} classes",
-                self.intercepts.len(),
-                self.weights.nrows()
+                "svm has {} intercepts for {rows} problems",
+                self.intercepts.len()
             ));
         }
         if self
@@ -235,39 +306,102 @@ impl LinearSvmModel {
     }
 }
 
+fn sigmoid(f: f64) -> f64 {
+    1.0 / (1.0 + (-f).exp())
+}
+
+/// Pairwise coupling, method 2 of Wu, Lin & Weng (2004) as in libsvm's
+/// `multiclass_probability`: the class probabilities `p` that best agree with the pairwise
+/// estimates `r[i][j]` ≈ P(i | i or j). Returns `p` with `Σ p = 1`.
+fn couple_pairwise(r: &[Vec<f64>]) -> Vec<f64> {
+    let k = r.len();
+    let mut q = vec![vec![0.0f64; k]; k];
+    for t in 0..k {
+        for j in 0..k {
+            if j != t {
+                q[t][t] += r[j][t] * r[j][t];
+                q[t][j] = -r[j][t] * r[t][j];
+            }
+        }
+    }
+    let mut p = vec![1.0 / k as f64; k];
+    let mut qp = vec![0.0f64; k];
+    let eps = 0.005 / k as f64;
+    for _ in 0..k.max(100) {
+        let mut pqp = 0.0;
+        for t in 0..k {
+            qp[t] = (0..k).map(|j| q[t][j] * p[j]).sum();
+            pqp += p[t] * qp[t];
+        }
+        let max_err = qp.iter().map(|v| (v - pqp).abs()).fold(0.0, f64::max);
+        if max_err < eps {
+            break;
+        }
+        for t in 0..k {
+            let diff = (pqp - qp[t]) / q[t][t];
+            p[t] += diff;
+            let scale = 1.0 + diff;
+            pqp = (pqp + diff * (diff * q[t][t] + 2.0 * qp[t])) / (scale * scale);
+            for j in 0..k {
+                qp[j] = (qp[j] + diff * q[t][j]) / scale;
+                p[j] /= scale;
+            }
+        }
+    }
+    p
+}
+
 impl Predict for LinearSvmModel {
     fn n_classes(&self) -> usize {
-        self.weights.nrows()
+        self.n_classes
     }
 
     fn n_features(&self) -> usize {
         self.weights.ncols()
     }
 
-    /// Scores by LIBLINEAR's rule for one-vs-rest: the logistic function of each decision
-    /// value, `1 / (1 + e^(−f))`, normalised so each row sums to 1. It keeps the order of the
-    /// decision values (so the argmax is the SVM's class) but is not a calibrated probability.
+    /// Scores from the logistic function `σ(f) = 1 / (1 + e^(−f))` of the decision values; not
+    /// calibrated probabilities (no Platt fit), but each row sums to 1.
+    ///
+    /// One-vs-rest: `σ(fₖ)` normalised over the classes (LIBLINEAR's rule); the argmax is the
+    /// class with the largest decision value. One-vs-one: the pairwise estimates
+    /// `P(i | i or j) = σ(f_ij)` (clipped to `[1e-7, 1 − 1e-7]`) coupled into class
+    /// probabilities by libsvm's method (Wu, Lin & Weng 2004); the argmax is usually, not
+    /// always, the class with the most pairwise votes.
     fn predict_scores(&self, x: ArrayView2<'_, f32>) -> Result<Array2<f32>, ModelError> {
-        let mut d = self.decision_function(x)?;
-        let uniform = 1.0 / d.ncols() as f32;
-        for mut row in d.rows_mut() {
-            row.mapv_inplace(|f| 1.0 / (1.0 + (-f).exp()));
-            let s = row.sum();
-            if s > 0.0 {
-                row /= s;
-            } else {
-                row.fill(uniform);
+        let d = self.binary_decisions(x)?;
+        let k = self.n_classes;
+        let mut out = Array2::<f32>::zeros((d.nrows(), k));
+        for (dr, mut or) in d.rows().into_iter().zip(out.rows_mut()) {
+            let p: Vec<f64> = match self.multi_class {
+                MultiClass::OneVsRest => {
+                    let s: Vec<f64> = dr.iter().map(|&f| sigmoid(f64::from(f))).collect();
+                    let total: f64 = s.iter().sum();
+                    s.iter().map(|v| v / total).collect()
+                }
+                MultiClass::OneVsOne => {
+                    let mut r = vec![vec![0.0f64; k]; k];
+                    for (&f, (i, j)) in dr.iter().zip(class_pairs(k)) {
+                        let pij = sigmoid(f64::from(f)).clamp(1e-7, 1.0 - 1e-7);
+                        r[i][j] = pij;
+                        r[j][i] = 1.0 - pij;
+                    }
+                    couple_pairwise(&r)
+                }
+            };
+            for (o, v) in or.iter_mut().zip(&p) {
+                *o = *v as f32;
             }
         }
-        Ok(d)
+        Ok(out)
     }
 }
 
 impl Fit for LinearSvm {
     type Fitted = LinearSvmModel;
 
-    /// Solves one binary problem per class (one for two classes). Errors: invalid parameters,
-    /// fewer than two classes, or a class without samples ([`ModelError::EmptyClass`]).
+    /// Solves the binary problems. Errors: invalid parameters, fewer than two classes, or a
+    /// class without samples ([`ModelError::EmptyClass`]).
     fn fit(&self, train: &TrainSet<'_>) -> Result<LinearSvmModel, ModelError> {
         let k = train.n_classes;
         self.check(k)?;
@@ -305,40 +439,75 @@ impl Fit for LinearSvm {
             sample_c: &sample_c,
         };
 
-        let binary_targets: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
-        let mut weights = Array2::<f32>::zeros((k, d));
-        let mut intercepts = Array1::<f32>::zeros(k);
-        let mut iterations = Vec::with_capacity(binary_targets.len());
-        let mut converged = Vec::with_capacity(binary_targets.len());
-        for &pos in &binary_targets {
-            let y: Vec<f64> = train
-                .y
-                .iter()
-                .map(|&c| if c == pos { 1.0 } else { -1.0 })
-                .collect();
-            let mut rng = SplitMix64(self.seed ^ (pos as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let sol = self.solve(&problem, &y, &mut rng);
+        // Each binary problem: its members (sample indices), their ±1 targets.
+        let problems: Vec<(Vec<usize>, Vec<f64>)> = match self.multi_class {
+            MultiClass::OneVsRest if k == 2 => vec![one_vs_rest(train, 1)],
+            MultiClass::OneVsRest => (0..k).map(|c| one_vs_rest(train, c)).collect(),
+            MultiClass::OneVsOne => class_pairs(k)
+                .map(|(i, j)| {
+                    let members: Vec<usize> = (0..n)
+                        .filter(|&s| train.y[s] == i || train.y[s] == j)
+                        .collect();
+                    let y = members
+                        .iter()
+                        .map(|&s| if train.y[s] == i { 1.0 } else { -1.0 })
+                        .collect();
+                    (members, y)
+                })
+                .collect(),
+        };
+        let rows = if self.multi_class == MultiClass::OneVsRest {
+            k
+        } else {
+            problems.len()
+        };
+        let mut weights = Array2::<f32>::zeros((rows, d));
+        let mut intercepts = Array1::<f32>::zeros(rows);
+        let mut iterations = Vec::with_capacity(problems.len());
+        let mut converged = Vec::with_capacity(problems.len());
+        for (row, (members, y)) in problems.iter().enumerate() {
+            // One-vs-rest with two classes solves "class 1 vs rest" into row 1.
+            let row = if self.multi_class == MultiClass::OneVsRest && k == 2 {
+                1
+            } else {
+                row
+            };
+            let mut rng = SplitMix64(self.seed ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let sol = self.solve(&problem, members, y, &mut rng);
             iterations.push(sol.iterations);
             converged.push(sol.converged);
             let wb = if bias > 0.0 { sol.w[d] * bias } else { 0.0 };
-            for j in 0..d {
-                weights[[pos, j]] = sol.w[j] as f32;
+            for (dst, &src) in weights.row_mut(row).iter_mut().zip(&sol.w) {
+                *dst = src as f32;
             }
-            intercepts[pos] = wb as f32;
-            if k == 2 {
-                for j in 0..d {
-                    weights[[0, j]] = -(sol.w[j] as f32);
+            intercepts[row] = wb as f32;
+            if self.multi_class == MultiClass::OneVsRest && k == 2 {
+                for (dst, &src) in weights.row_mut(0).iter_mut().zip(&sol.w) {
+                    *dst = -(src as f32);
                 }
                 intercepts[0] = -(wb as f32);
             }
         }
         Ok(LinearSvmModel {
+            multi_class: self.multi_class,
+            n_classes: k,
             weights,
             intercepts,
             iterations,
             converged,
         })
     }
+}
+
+/// All samples, `+1` for class `positive` and `−1` for the rest.
+fn one_vs_rest(train: &TrainSet<'_>, positive: usize) -> (Vec<usize>, Vec<f64>) {
+    let members = (0..train.y.len()).collect();
+    let y = train
+        .y
+        .iter()
+        .map(|&c| if c == positive { 1.0 } else { -1.0 })
+        .collect();
+    (members, y)
 }
 
 /// Row-major training data with the bias column appended, and each sample's upper penalty.
@@ -363,19 +532,27 @@ struct Solution {
 impl LinearSvm {
     /// LIBLINEAR's `solve_l2r_l1l2_svc`: coordinate descent on the dual, visiting samples in a
     /// random order each pass, with optional shrinking of samples stuck at a bound.
-    fn solve(&self, p: &Problem<'_>, y: &[f64], rng: &mut SplitMix64) -> Solution {
+    /// `members` are the sample indices of this problem, `y` their ±1 targets.
+    fn solve(
+        &self,
+        p: &Problem<'_>,
+        members: &[usize],
+        y: &[f64],
+        rng: &mut SplitMix64,
+    ) -> Solution {
         let n = y.len();
         let eps = f64::from(self.tol);
+        let c_of = |i: usize| p.sample_c[members[i]];
         // Hinge: 0 ≤ α ≤ C, no diagonal. Squared hinge: α ≥ 0, diagonal 1 / (2C).
         let (upper, diag): (Vec<f64>, Vec<f64>) = match self.loss {
-            SvmLoss::Hinge => (p.sample_c.to_vec(), vec![0.0; n]),
+            SvmLoss::Hinge => ((0..n).map(c_of).collect(), vec![0.0; n]),
             SvmLoss::SquaredHinge => (
                 vec![f64::INFINITY; n],
-                p.sample_c.iter().map(|&c| 0.5 / c).collect(),
+                (0..n).map(|i| 0.5 / c_of(i)).collect(),
             ),
         };
         let qd: Vec<f64> = (0..n)
-            .map(|i| diag[i] + p.row(i).iter().map(|v| v * v).sum::<f64>())
+            .map(|i| diag[i] + p.row(members[i]).iter().map(|v| v * v).sum::<f64>())
             .collect();
         let mut w = vec![0.0f64; p.width];
         let mut alpha = vec![0.0f64; n];
@@ -395,7 +572,7 @@ impl LinearSvm {
             let mut s = 0;
             while s < active {
                 let i = index[s];
-                let xi = p.row(i);
+                let xi = p.row(members[i]);
                 let yi = y[i];
                 let g = yi * dot(&w, xi) - 1.0 + alpha[i] * diag[i];
                 let c = upper[i];
@@ -517,10 +694,16 @@ mod tests {
         let centres = [[0.0, 4.0], [4.0, -2.0], [-4.0, -2.0]];
         let (x, y) = blobs(&centres, 40, 1.0, 7);
         let train = TrainSet::new(x.view(), y.view(), 3).unwrap();
-        for loss in [SvmLoss::SquaredHinge, SvmLoss::Hinge] {
+        for (loss, multi_class) in [
+            (SvmLoss::SquaredHinge, MultiClass::OneVsOne),
+            (SvmLoss::Hinge, MultiClass::OneVsOne),
+            (SvmLoss::SquaredHinge, MultiClass::OneVsRest),
+            (SvmLoss::Hinge, MultiClass::OneVsRest),
+        ] {
             for shrinking in [true, false] {
                 let m = LinearSvm::params()
                     .loss(loss)
+                    .multi_class(multi_class)
                     .shrinking(shrinking)
                     .fit(&train)
                     .unwrap();
@@ -540,26 +723,73 @@ mod tests {
     #[test]
     fn hinge_solution_satisfies_kkt_on_a_hand_sized_problem() {
         // Two points per class on a line; the max-margin separator with the (regularised)
-        // bias feature: w·x + b, margins ≥ 1 − tol for large C.
+        // bias feature: symmetric data, so the intercept is 0 and w = ±1 puts x = ±1 exactly
+        // on the margin.
         let x = array![[-2.0f32], [-1.0], [1.0], [2.0]];
         let y = array![0usize, 0, 1, 1];
         let train = TrainSet::new(x.view(), y.view(), 2).unwrap();
-        let m = LinearSvm::params()
-            .loss(SvmLoss::Hinge)
-            .c(100.0)
-            .tol(1e-6)
+        let hard = LinearSvm::params().loss(SvmLoss::Hinge).c(100.0).tol(1e-6);
+        let ovr = hard
+            .clone()
+            .multi_class(MultiClass::OneVsRest)
             .fit(&train)
             .unwrap();
-        // Symmetric data: the intercept is 0 and w = 1 puts ±1 exactly on the margin.
-        let w = m.weights()[[1, 0]];
-        let b = m.intercepts()[1];
-        assert_abs_diff_eq!(w, 1.0, epsilon = 1e-4);
-        assert_abs_diff_eq!(b, 0.0, epsilon = 1e-4);
-        assert_abs_diff_eq!(m.weights()[[0, 0]], -w);
-        let d = m.decision_function(x.view()).unwrap();
+        assert_abs_diff_eq!(ovr.weights()[[1, 0]], 1.0, epsilon = 1e-4);
+        assert_abs_diff_eq!(ovr.intercepts()[1], 0.0, epsilon = 1e-4);
+        assert_abs_diff_eq!(ovr.weights()[[0, 0]], -ovr.weights()[[1, 0]]);
+        let d = ovr.decision_function(x.view()).unwrap();
         assert_abs_diff_eq!(d[[1, 1]], -1.0, epsilon = 1e-4);
         assert_abs_diff_eq!(d[[2, 1]], 1.0, epsilon = 1e-4);
         assert_abs_diff_eq!(d[[2, 0]], -1.0, epsilon = 1e-4);
+        // One-vs-one: a single pair (0, 1), positive for class 0.
+        let ovo = hard.fit(&train).unwrap();
+        assert_eq!(ovo.weights().dim(), (1, 1));
+        assert_abs_diff_eq!(ovo.weights()[[0, 0]], -1.0, epsilon = 1e-4);
+        assert_abs_diff_eq!(ovo.intercepts()[0], 0.0, epsilon = 1e-4);
+        assert_eq!(ovo.predict(x.view()).unwrap(), y);
+    }
+
+    #[test]
+    fn one_vs_one_votes_and_confidences_by_hand() {
+        // Pairs (0,1), (0,2), (1,2) with w = 1 and b = 0, −1, −2; at x = 0.5 the pair values
+        // are 0.5 (→ 0), −0.5 (→ 2), −1.5 (→ 2): votes 1, 0, 2; summed confidences 0, −2, 2
+        // squashed by c / (3(|c| + 1)) to 0, −2/9, 2/9.
+        let m = LinearSvmModel {
+            multi_class: MultiClass::OneVsOne,
+            n_classes: 3,
+            weights: array![[1.0f32], [1.0], [1.0]],
+            intercepts: array![0.0f32, -1.0, -2.0],
+            iterations: vec![1; 3],
+            converged: vec![true; 3],
+        };
+        m.validate().unwrap();
+        let d = m.decision_function(array![[0.5f32]].view()).unwrap();
+        assert_abs_diff_eq!(
+            d,
+            array![[1.0, -2.0 / 9.0, 2.0 + 2.0 / 9.0]],
+            epsilon = 1e-6
+        );
+        let s = m.predict_scores(array![[0.5f32]].view()).unwrap();
+        assert_abs_diff_eq!(s.sum(), 1.0, epsilon = 1e-6);
+        assert_eq!(m.predict(array![[0.5f32]].view()).unwrap(), array![2]);
+    }
+
+    #[test]
+    fn pairwise_coupling_recovers_consistent_probabilities() {
+        // r_ij = p_i / (p_i + p_j) is exactly consistent with p, so coupling returns p.
+        let p = [0.5, 0.3, 0.15, 0.05];
+        let r: Vec<Vec<f64>> = (0..4)
+            .map(|i| {
+                (0..4)
+                    .map(|j| if i == j { 0.0 } else { p[i] / (p[i] + p[j]) })
+                    .collect()
+            })
+            .collect();
+        let got = couple_pairwise(&r);
+        for (g, e) in got.iter().zip(p) {
+            assert_abs_diff_eq!(*g, e, epsilon = 2e-3);
+        }
+        assert_abs_diff_eq!(got.iter().sum::<f64>(), 1.0, epsilon = 1e-9);
     }
 
     #[test]
