@@ -20,3 +20,4 @@ pub use dataset::Dataset;
 pub use encoder::LabelEncoder;
 pub use rng::SeededRng;
 pub use split::{Split, group_kfold, leave_one_group_out, stratified_kfold, stratified_split};
+pub mod synth;
