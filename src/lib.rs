@@ -5,3 +5,9 @@ pub use ser_audio as audio;
 pub use ser_data as data;
 pub use ser_features as features;
 pub use ser_models as models;
+
+/// PNG plots for the study (counts, waveforms, spectrograms, training curves, confusion matrices).
+pub mod plots;
+
+/// One self-contained offline HTML page: text, tables, embedded PNG images and WAV audio.
+pub mod report;

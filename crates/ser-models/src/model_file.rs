@@ -4,20 +4,22 @@
 //! Layout (`version` 1):
 //! ```json
 //! { "format": "ser-model", "version": 1,
-//!   "features": { "name": "mfcc40", "sample_rate": 22050, "offset_s": 0.5, "duration_s": 3.0 },
+//!   "features": { "spec": "mfcc40", "sample_rate": 22050, "offset": 0.5, "duration": 3.0 },
 //!   "scaler": { "mean": …, "scale": … } | null,
 //!   "classes": ["angry", …],
 //!   "model": { "svm": { … } } | { "knn": { … } } }
 //! ```
 //! Reading checks the format tag and version before anything else, then that the parts agree
-//! (as many class names as the model has classes, the scaler's width equals the model's), so a
-//! loaded file cannot make prediction panic.
+//! (as many class names as the model has classes; the feature spec's length, the scaler's width
+//! and the model's width equal), so a loaded file cannot make prediction panic.
 
 use std::fs;
 use std::path::Path;
 
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
+
+use ser_features::FeatureSpec;
 
 use crate::{KnnModel, LinearSvmModel, ModelError, Predict, StandardScaler, check_width};
 
@@ -26,19 +28,30 @@ pub const FORMAT_NAME: &str = "ser-model";
 /// The newest format version this build writes and reads.
 pub const FORMAT_VERSION: u64 = 1;
 
-/// How the features a model expects are computed from a recording: a feature-set name plus
-/// the loading options, as plain fields.
+/// How the features a model expects are computed from a recording: the feature set plus the
+/// loading options (as `ser_audio::LoadOptions`, in plain fields so the file stays readable).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
-    /// The feature set, e.g. `"mfcc40"` (40 mean MFCCs) or `"enriched"` (MFCC, chroma, mel,
-    /// contrast, zero-crossing and RMS means, as the study).
-    pub name: String,
-    /// Sample rate the audio is resampled to, in Hz (the study: librosa's 22 050).
+    /// The feature set, serialised as `"mfcc40"` (40 mean MFCCs) or `"enriched"`.
+    pub spec: FeatureSpec,
+    /// Sample rate the audio is resampled to before features, in Hz (the study: 22 050).
     pub sample_rate: u32,
     /// Seconds skipped at the start of each recording (the study: 0.5).
-    pub offset_s: f32,
+    pub offset: f64,
     /// Seconds kept after the offset, `None` for all (the study: 3).
-    pub duration_s: Option<f32>,
+    pub duration: Option<f64>,
+}
+
+impl FeatureConfig {
+    /// The study's loading (22 050 Hz, offset 0.5 s, 3 s) with the given feature set.
+    pub fn study(spec: FeatureSpec) -> Self {
+        Self {
+            spec,
+            sample_rate: 22_050,
+            offset: 0.5,
+            duration: Some(3.0),
+        }
+    }
 }
 
 /// Any fitted model a file can hold. New kinds (e.g. an LSTM) are added as variants.
@@ -129,7 +142,8 @@ struct Envelope<'a> {
 
 impl ModelFile {
     /// Bundles the parts, checking that they agree: one class name per model class, and the
-    /// scaler's width equal to the model's ([`ModelError::ShapeMismatch`] otherwise).
+    /// feature spec's length and the scaler's width equal to the model's
+    /// ([`ModelError::ShapeMismatch`] otherwise).
     pub fn new(
         features: FeatureConfig,
         scaler: Option<StandardScaler>,
@@ -152,6 +166,13 @@ impl ModelFile {
                 what: "class names",
                 expected: self.model.n_classes(),
                 got: self.classes.len(),
+            });
+        }
+        if self.features.spec.dim() != self.model.n_features() {
+            return Err(ModelError::ShapeMismatch {
+                what: "feature spec length",
+                expected: self.model.n_features(),
+                got: self.features.spec.dim(),
             });
         }
         if let Some(s) = &self.scaler
@@ -277,11 +298,11 @@ mod tests {
     }
 
     fn data() -> (Array2<f32>, Array1<usize>) {
-        // Three classes in 4 features with very different column scales.
-        let x = Array2::from_shape_fn((60, 4), |(i, j)| {
+        // Three classes in 40 features (as mfcc40) with very different column scales.
+        let x = Array2::from_shape_fn((60, 40), |(i, j)| {
             let c = (i % 3) as f32;
             let wobble = ((i * 31 + j * 17) as f32 * 0.37).sin();
-            match j {
+            match j % 4 {
                 0 => -400.0 + 60.0 * c + 20.0 * wobble,
                 1 => 0.01 * c + 0.004 * wobble,
                 2 => 5.0 * wobble,
@@ -293,12 +314,7 @@ mod tests {
     }
 
     fn feature_config() -> FeatureConfig {
-        FeatureConfig {
-            name: "mfcc40".to_owned(),
-            sample_rate: 22_050,
-            offset_s: 0.5,
-            duration_s: Some(3.0),
-        }
+        FeatureConfig::study(FeatureSpec::Mfcc40Mean)
     }
 
     fn fitted(kind: &str) -> (ModelFile, Array2<f32>) {
@@ -348,7 +364,9 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&file.to_json()).unwrap();
         assert_eq!(v["format"], FORMAT_NAME);
         assert_eq!(v["version"], FORMAT_VERSION);
-        assert_eq!(v["features"]["name"], "mfcc40");
+        assert_eq!(v["features"]["spec"], "mfcc40");
+        assert_eq!(v["features"]["sample_rate"], 22_050);
+        assert_eq!(v["features"]["offset"], 0.5);
         assert_eq!(v["classes"][2], "sad");
         assert!(v["model"]["svm"].is_object());
     }
@@ -388,6 +406,8 @@ mod tests {
                 json.replacen("\"classes\"", "\"labels\"", 1),
             ),
             ("unknown-model", json.replacen("\"knn\"", "\"forest\"", 1)),
+            ("unknown-spec", json.replacen("\"mfcc40\"", "\"mfcc13\"", 1)),
+            ("other-spec", json.replacen("\"mfcc40\"", "\"enriched\"", 1)),
             ("bad-k", json.replacen("\"k\": 3", "\"k\": 0", 1)),
         ];
         for (name, text) in cases {
@@ -475,6 +495,20 @@ mod tests {
             file.model.clone(),
         );
         assert!(matches!(r, Err(ModelError::ShapeMismatch { .. })));
+        let r = ModelFile::new(
+            FeatureConfig::study(FeatureSpec::Enriched),
+            file.scaler.clone(),
+            file.classes.clone(),
+            file.model.clone(),
+        );
+        assert!(matches!(
+            r,
+            Err(ModelError::ShapeMismatch {
+                what: "feature spec length",
+                expected: 40,
+                got: 189
+            })
+        ));
         let narrow = StandardScaler::fit(array![[1.0f32], [2.0]].view()).unwrap();
         let r = ModelFile::new(
             feature_config(),
