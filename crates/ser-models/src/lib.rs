@@ -13,7 +13,7 @@ pub use error::ModelError;
 pub use knn::{Distance, Knn, KnnModel, Weighting};
 pub use metrics::{ClassMetrics, ConfusionMatrix, MetricsSummary};
 pub use model_file::{AnyModel, FORMAT_VERSION, FeatureConfig, ModelFile};
-pub use ser_features::FeatureSpec;
 pub use scaler::StandardScaler;
+pub use ser_features::FeatureSpec;
 pub use svm::{ClassWeight, LinearSvm, LinearSvmModel, MultiClass, SvmLoss};
 pub use traits::{Fit, Predict, TrainSet, check_width};
