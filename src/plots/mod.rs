@@ -138,10 +138,10 @@ fn text_width(text: &str, size: u32) -> u32 {
         .map_or(fallback, |(w, _)| w)
 }
 
-/// Tick label for `value` on an axis spanning `span`: as many decimals as a tenth of the span
-/// needs, and no "-0.0".
+/// Tick label for `value` on an axis spanning `span` with about ten ticks: as many decimals as
+/// the tick step (1, 2 or 5 × 10^k) needs, and no "-0.0".
 fn tick_label(value: f64, span: f64) -> String {
-    let step = span.abs() / 10.0;
+    let step = spectrogram::tick_step(span.abs(), 10);
     let decimals = if step > 0.0 && step.is_finite() {
         (-step.log10().floor()).max(0.0) as usize
     } else {
@@ -241,5 +241,7 @@ mod tests {
         assert_eq!(tick_label(-0.002, 0.02), "-0.002");
         assert_eq!(tick_label(1000.0, 11025.0), "1000");
         assert_eq!(tick_label(-0.0, 2.0), "0.0");
+        assert_eq!(tick_label(0.3, 0.6), "0.3");
+        assert_eq!(tick_label(2.5, 5.0), "2.5");
     }
 }

@@ -92,7 +92,7 @@ fn finite_range(db: &Array2<f32>) -> Option<(f32, f32)> {
 }
 
 /// A tick step of 1, 2 or 5 × 10^k giving at most `max_ticks` ticks over `span`.
-fn tick_step(span: f64, max_ticks: usize) -> f64 {
+pub(super) fn tick_step(span: f64, max_ticks: usize) -> f64 {
     let raw = span / max_ticks.max(1) as f64;
     let magnitude = 10f64.powf(raw.log10().floor());
     [1.0, 2.0, 5.0, 10.0]
