@@ -62,7 +62,15 @@ fn draw_bars<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(INK)
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_labels(((top * 1.12).floor() as usize + 1).clamp(2, 10))
+        .y_label_formatter(&|y| {
+            // Counts are whole: leave fractional ticks unlabelled.
+            if y.fract().abs() < 1e-9 {
+                format!("{y:.0}")
+            } else {
+                String::new()
+            }
+        })
         .y_desc("count")
         .label_style(label_style())
         .axis_desc_style(axis_style())

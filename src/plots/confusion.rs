@@ -66,6 +66,8 @@ struct Layout {
     cell: i32,
     /// Number of classes.
     n: i32,
+    /// Left edge of the rotated "true" axis label.
+    axis_x: i32,
 }
 
 impl Layout {
@@ -82,8 +84,13 @@ impl Layout {
         let grid = cell * n;
         let right = 30 + 20 + 90;
         let bottom = 30 + 30 + 20;
-        let width = (left + grid + right).max(super::text_width(title, 24) + 40);
+        let natural = left + grid + right;
+        let width = natural.max(super::text_width(title, 24) + 40);
+        // A title wider than the plot: centre the plot under it.
+        let pad = (width - natural) / 2;
+        let left = left + pad;
         Layout {
+            axis_x: (18 + pad) as i32,
             size: (width, top + grid + bottom),
             origin: (left as i32, top as i32),
             cell: cell as i32,
@@ -227,7 +234,7 @@ fn draw_heatmap<DB: DrawingBackend, T: CellValue>(
     ))?;
     root.draw(&Text::new(
         "true",
-        (18, (gy + bottom) / 2),
+        (layout.axis_x, (gy + bottom) / 2),
         axis_style()
             .transform(FontTransform::Rotate270)
             .pos(Pos::new(HPos::Center, VPos::Top)),
