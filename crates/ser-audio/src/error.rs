@@ -1,0 +1,171 @@
+//! The crate's one error type.
+
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong while probing, loading or resampling audio.
+///
+/// Every variant names the file it is about (`path`). Errors raised by
+/// [`resample`](crate::resample) on memory carry an empty path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AudioError {
+    /// No file at this path.
+    #[error("{}: no such file", path.display())]
+    NotFound {
+        /// The file asked for.
+        path: PathBuf,
+    },
+    /// The path exists but is not a regular file (e.g. a directory named `x.wav`).
+    #[error("{}: not a regular file ({kind})", path.display())]
+    NotAFile {
+        /// The path asked for.
+        path: PathBuf,
+        /// What it is instead, e.g. "directory".
+        kind: &'static str,
+    },
+    /// Reading failed for another operating-system reason (permissions, I/O).
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file being read.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The bytes are not a container this crate reads (WAV, AIFF, AIFF-C).
+    #[error("{}: not WAV or AIFF audio; found {found}", path.display())]
+    UnknownContainer {
+        /// The file read.
+        path: PathBuf,
+        /// What the first bytes look like, e.g. "ID3 tag (mp3)" or "empty file".
+        found: String,
+    },
+    /// A known container holding an encoding this crate does not decode.
+    #[error("{}: unsupported {what}", path.display())]
+    Unsupported {
+        /// The file read.
+        path: PathBuf,
+        /// What is unsupported, e.g. "WAV format tag 0x0002 (MS ADPCM)".
+        what: String,
+    },
+    /// The file ends before a header (or the sample data it needs) is complete.
+    #[error("{}: truncated: {reason}", path.display())]
+    Truncated {
+        /// The file read.
+        path: PathBuf,
+        /// What was cut short.
+        reason: String,
+    },
+    /// A header holds values that make no sense (e.g. 0 channels).
+    #[error("{}: corrupt: {reason}", path.display())]
+    Corrupt {
+        /// The file read.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Nothing to return: the file holds no frames, or the requested offset
+    /// lies at or past its end (librosa returns an empty array there).
+    #[error(
+        "{}: no samples to load (the file holds {total_frames} frames, reading would start at frame {start_frame})",
+        path.display()
+    )]
+    NoSamples {
+        /// The file read.
+        path: PathBuf,
+        /// Frames in the file.
+        total_frames: u64,
+        /// First frame the options ask for.
+        start_frame: u64,
+    },
+    /// A float file holds NaN or an infinity.
+    #[error("{}: non-finite sample (NaN or infinity) at sample index {index}", path.display())]
+    NonFinite {
+        /// The file read.
+        path: PathBuf,
+        /// Index of the first bad sample in the file's interleaved sample stream.
+        index: u64,
+    },
+    /// A sample rate outside what this crate handles: 0, above
+    /// [`MAX_SAMPLE_RATE`](crate::MAX_SAMPLE_RATE), or a resampling ratio
+    /// beyond [`MAX_RATIO`](crate::MAX_RATIO).
+    #[error("{}: invalid sample rate {rate} Hz: {reason}", path.display())]
+    InvalidRate {
+        /// The file read (empty for in-memory resampling).
+        path: PathBuf,
+        /// The offending rate.
+        rate: u32,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// [`LoadOptions`](crate::LoadOptions) that cannot be honoured
+    /// (negative or non-finite offset, non-positive duration).
+    #[error("{}: invalid load options: {reason}", path.display())]
+    InvalidOptions {
+        /// The file asked for.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl AudioError {
+    /// The file this error is about (empty for in-memory resampling).
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::NotFound { path }
+            | Self::NotAFile { path, .. }
+            | Self::Io { path, .. }
+            | Self::UnknownContainer { path, .. }
+            | Self::Unsupported { path, .. }
+            | Self::Truncated { path, .. }
+            | Self::Corrupt { path, .. }
+            | Self::NoSamples { path, .. }
+            | Self::NonFinite { path, .. }
+            | Self::InvalidRate { path, .. }
+            | Self::InvalidOptions { path, .. } => path,
+        }
+    }
+}
+
+/// A problem found while parsing, before the path is attached.
+#[derive(Debug)]
+pub(crate) enum Fault {
+    Io(std::io::Error),
+    UnknownContainer(String),
+    Unsupported(String),
+    Truncated(String),
+    Corrupt(String),
+    NonFinite(u64),
+    InvalidRate(u32, String),
+    NoSamples { total_frames: u64, start_frame: u64 },
+}
+
+impl Fault {
+    /// Attaches the file path, giving the public error.
+    pub(crate) fn at(self, path: &Path) -> AudioError {
+        let path = path.to_path_buf();
+        match self {
+            Self::Io(source) => AudioError::Io { path, source },
+            Self::UnknownContainer(found) => AudioError::UnknownContainer { path, found },
+            Self::Unsupported(what) => AudioError::Unsupported { path, what },
+            Self::Truncated(reason) => AudioError::Truncated { path, reason },
+            Self::Corrupt(reason) => AudioError::Corrupt { path, reason },
+            Self::NonFinite(index) => AudioError::NonFinite { path, index },
+            Self::InvalidRate(rate, reason) => AudioError::InvalidRate { path, rate, reason },
+            Self::NoSamples {
+                total_frames,
+                start_frame,
+            } => AudioError::NoSamples {
+                path,
+                total_frames,
+                start_frame,
+            },
+        }
+    }
+}
+
+impl From<std::io::Error> for Fault {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
+}

@@ -1,0 +1,186 @@
+//! What a file's headers say: container, sample format, rate, channels, length.
+
+use std::fmt;
+use std::path::Path;
+
+/// The container format, detected from the file's bytes (never its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Container {
+    /// RIFF/WAVE (`RIFF....WAVE`).
+    Wav,
+    /// Apple/SGI AIFF (`FORM....AIFF`), big-endian PCM.
+    Aiff,
+    /// AIFF-C (`FORM....AIFC`), PCM (big or little endian) or float.
+    AiffC,
+}
+
+impl Container {
+    /// File extensions (lower case, no dot) this container usually goes by.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Self::Wav => &["wav", "wave"],
+            Self::Aiff => &["aif", "aiff"],
+            Self::AiffC => &["aifc", "aif", "aiff"],
+        }
+    }
+
+    /// Whether `path` carries an extension that names some other format.
+    ///
+    /// A path without an extension does not disagree with anything.
+    pub fn disagrees_with_extension(self, path: &Path) -> bool {
+        match path.extension().and_then(|e| e.to_str()) {
+            None => false,
+            Some(ext) => {
+                let ext = ext.to_ascii_lowercase();
+                !self.extensions().contains(&ext.as_str())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Container {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Wav => "WAV",
+            Self::Aiff => "AIFF",
+            Self::AiffC => "AIFF-C",
+        })
+    }
+}
+
+/// How one sample is stored, and so how it is scaled to `f32`.
+///
+/// Integer formats are scaled by `1 / 2^(bits - 1)` (unsigned 8-bit is first
+/// recentred by 128), as libsndfile and so librosa do; float formats are kept
+/// as they are (values beyond ±1 included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SampleFormat {
+    /// Unsigned 8-bit (WAV's 8-bit PCM).
+    U8,
+    /// Signed 8-bit (AIFF's 8-bit PCM).
+    I8,
+    /// Signed 16-bit PCM.
+    I16,
+    /// Signed 24-bit PCM (3 bytes per sample).
+    I24,
+    /// Signed 32-bit PCM.
+    I32,
+    /// IEEE 754 32-bit float.
+    F32,
+    /// IEEE 754 64-bit float.
+    F64,
+    /// G.711 µ-law (8 bits, decoded to 16-bit levels).
+    MuLaw,
+    /// G.711 A-law (8 bits, decoded to 16-bit levels).
+    ALaw,
+}
+
+impl SampleFormat {
+    /// Bytes one sample takes in the file.
+    pub fn bytes(self) -> usize {
+        match self {
+            Self::U8 | Self::I8 | Self::MuLaw | Self::ALaw => 1,
+            Self::I16 => 2,
+            Self::I24 => 3,
+            Self::I32 | Self::F32 => 4,
+            Self::F64 => 8,
+        }
+    }
+
+    /// Whether samples are IEEE floats (which may hold NaN or infinities).
+    pub fn is_float(self) -> bool {
+        matches!(self, Self::F32 | Self::F64)
+    }
+}
+
+impl fmt::Display for SampleFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::U8 => "unsigned 8-bit PCM",
+            Self::I8 => "signed 8-bit PCM",
+            Self::I16 => "16-bit PCM",
+            Self::I24 => "24-bit PCM",
+            Self::I32 => "32-bit PCM",
+            Self::F32 => "32-bit float",
+            Self::F64 => "64-bit float",
+            Self::MuLaw => "µ-law",
+            Self::ALaw => "A-law",
+        })
+    }
+}
+
+/// Byte order of the sample data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endian {
+    /// Least significant byte first (WAV, AIFF-C `sowt`).
+    Little,
+    /// Most significant byte first (AIFF).
+    Big,
+}
+
+/// What [`probe`](crate::probe) learns from a file's headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioInfo {
+    /// Container found in the bytes.
+    pub container: Container,
+    /// Sample encoding.
+    pub format: SampleFormat,
+    /// Byte order of the samples.
+    pub endian: Endian,
+    /// Frames per second.
+    pub sample_rate: u32,
+    /// Interleaved channels (≥ 1).
+    pub channels: u16,
+    /// Whole frames actually present in the file (what [`load`](crate::load) reads).
+    pub frames: u64,
+    /// Whether the header claims more sample data than the file holds
+    /// (the file was cut short; the frames present are still read).
+    pub truncated: bool,
+    /// Whether the file's extension names another format (e.g. AIFF data in a `.wav`).
+    pub extension_mismatch: bool,
+}
+
+impl AudioInfo {
+    /// Length in seconds of the frames present.
+    pub fn duration_seconds(&self) -> f64 {
+        self.frames as f64 / f64::from(self.sample_rate)
+    }
+}
+
+/// Where the samples are and how to read them: the parsers' common result.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub container: Container,
+    pub format: SampleFormat,
+    pub endian: Endian,
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// Byte offset of the first sample.
+    pub data_offset: u64,
+    /// Whole frames present (clamped to the file).
+    pub frames: u64,
+    /// Header claimed more than the file holds.
+    pub truncated: bool,
+}
+
+impl Layout {
+    /// Bytes per interleaved frame.
+    pub fn frame_bytes(&self) -> u64 {
+        self.format.bytes() as u64 * u64::from(self.channels)
+    }
+
+    pub fn info(&self, name: &Path) -> AudioInfo {
+        AudioInfo {
+            container: self.container,
+            format: self.format,
+            endian: self.endian,
+            sample_rate: self.sample_rate,
+            channels: self.channels,
+            frames: self.frames,
+            truncated: self.truncated,
+            extension_mismatch: self.container.disagrees_with_extension(name),
+        }
+    }
+}
