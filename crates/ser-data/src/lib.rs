@@ -20,4 +20,10 @@ pub use dataset::Dataset;
 pub use encoder::LabelEncoder;
 pub use rng::SeededRng;
 pub use split::{Split, group_kfold, leave_one_group_out, stratified_kfold, stratified_split};
+pub mod corpus;
 pub mod synth;
+pub use corpus::{
+    AudioSummary, Corpus, CorpusItem, FaultKind, FileReport, ScanOptions, scan, walk,
+};
+pub mod eda;
+pub use eda::{Balance, BalanceVerdict, Eda};
