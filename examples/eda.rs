@@ -1,0 +1,50 @@
+//! Exploratory data analysis of a corpus folder, printed as one JSON object.
+//!
+//! ```text
+//! cargo run --release --example eda -- DIR [--scheme tess|ravdess|emodb|crema-d|savee]
+//! ```
+//!
+//! Prints `{"files", "read", "faulty": [{"file", "reason", "kind", "kept"}], "by_emotion",
+//! "by_speaker", "scheme", ...}`; see `ser::data::Eda` for every field.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ser::data::{Eda, ScanOptions, Scheme, SchemeChoice, scan};
+
+/// Counts, durations, rates, formats, faults and balance of a corpus folder, as JSON.
+#[derive(Parser)]
+struct Args {
+    /// Corpus folder (walked recursively).
+    dir: PathBuf,
+    /// Naming scheme to force instead of detecting it.
+    #[arg(long)]
+    scheme: Option<Scheme>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let opts = ScanOptions {
+        scheme: args
+            .scheme
+            .map_or(SchemeChoice::Detect, SchemeChoice::Force),
+        ..ScanOptions::default()
+    };
+    match scan(&args.dir, &opts) {
+        Ok(corpus) => match serde_json::to_string_pretty(&Eda::of(&corpus)) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("eda: cannot serialise: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("eda: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
