@@ -140,12 +140,41 @@ pub struct AudioInfo {
     pub truncated: bool,
     /// Whether the file's extension names another format (e.g. AIFF data in a `.wav`).
     pub extension_mismatch: bool,
+    /// The file name's extension, lower case, if it has one.
+    pub extension: Option<String>,
 }
 
 impl AudioInfo {
     /// Length in seconds of the frames present.
     pub fn duration_seconds(&self) -> f64 {
         self.frames as f64 / f64::from(self.sample_rate)
+    }
+}
+
+impl fmt::Display for AudioInfo {
+    /// E.g. `AIFF, 16-bit PCM, 24414 Hz, 1 channel, 53847 frames (2.206 s); AIFF data in a file named .wav`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}, {}, {} Hz, {} channel{}, {} frames ({:.3} s)",
+            self.container,
+            self.format,
+            self.sample_rate,
+            self.channels,
+            if self.channels == 1 { "" } else { "s" },
+            self.frames,
+            self.duration_seconds()
+        )?;
+        if let (true, Some(ext)) = (self.extension_mismatch, &self.extension) {
+            write!(f, "; {} data in a file named .{ext}", self.container)?;
+        }
+        if self.truncated {
+            write!(
+                f,
+                "; the header claims more sample data than the file holds"
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -181,6 +210,9 @@ impl Layout {
             frames: self.frames,
             truncated: self.truncated,
             extension_mismatch: self.container.disagrees_with_extension(name),
+            extension: name
+                .extension()
+                .map(|e| e.to_string_lossy().to_ascii_lowercase()),
         }
     }
 }

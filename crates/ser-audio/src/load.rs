@@ -1,7 +1,7 @@
 //! `librosa.load` semantics: decode, cut, mix to mono, resample.
 
 use std::fs::{self, File};
-use std::io::{BufReader, Cursor, Read, Seek};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::chunk::Source;
@@ -144,8 +144,23 @@ impl Audio {
 /// so does a file with no frames at all.
 pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Audio, AudioError> {
     let path = path.as_ref();
-    let bytes = read_file(path)?;
-    load_bytes(&bytes, path, opts)
+    opts.check(path)?;
+    let file = open_file(path)?;
+    let len = file
+        .metadata()
+        .map_err(|source| io_error(path, source))?
+        .len();
+    let mut reader = BufReader::with_capacity(8192, file);
+    let layout = parse(&mut reader, len).map_err(|f| f.at(path))?;
+    let range = frame_range(&layout, opts).map_err(|f| f.at(path))?;
+    let (lo, n) = byte_range(&layout, range);
+    // Only the frames asked for are read; `n` is bounded by the file's real size.
+    let mut bytes = vec![0u8; n];
+    reader
+        .seek(SeekFrom::Start(lo))
+        .and_then(|_| reader.read_exact(&mut bytes))
+        .map_err(|e| io_error(path, e))?;
+    finish(&bytes, &layout, range, opts).map_err(|f| f.at(path))
 }
 
 /// [`load`] from bytes in memory; `name` is used only in errors (and for nothing else).
@@ -153,7 +168,10 @@ pub fn load_bytes(bytes: &[u8], name: &Path, opts: &LoadOptions) -> Result<Audio
     opts.check(name)?;
     let mut cursor = Cursor::new(bytes);
     let layout = parse(&mut cursor, bytes.len() as u64).map_err(|f| f.at(name))?;
-    decode_range(bytes, &layout, opts).map_err(|f| f.at(name))
+    let range = frame_range(&layout, opts).map_err(|f| f.at(name))?;
+    let (lo, len) = byte_range(&layout, range);
+    let lo = lo as usize;
+    finish(&bytes[lo..lo + len], &layout, range, opts).map_err(|f| f.at(name))
 }
 
 /// Reads a file's headers only: container, sample format, rate, channels, frames.
@@ -185,8 +203,8 @@ fn parse<R: Read + Seek>(reader: &mut R, len: u64) -> Result<Layout, Fault> {
     }
 }
 
-/// Decodes the frames the options ask for, then mixes and resamples.
-fn decode_range(bytes: &[u8], layout: &Layout, opts: &LoadOptions) -> Result<Audio, Fault> {
+/// The frames `[start, end)` the options ask for, cut as librosa cuts them.
+fn frame_range(layout: &Layout, opts: &LoadOptions) -> Result<(u64, u64), Fault> {
     let rate = f64::from(layout.sample_rate);
     // librosa: seek(int(offset * sr)), read(int(duration * sr)).
     let start = (opts.offset * rate).floor() as u64;
@@ -200,14 +218,29 @@ fn decode_range(bytes: &[u8], layout: &Layout, opts: &LoadOptions) -> Result<Aud
             start_frame: start,
         });
     }
+    Ok((start, end))
+}
+
+/// Byte offset and length of frames `[start, end)`; in the file because
+/// `layout.frames` counts only whole frames present.
+fn byte_range(layout: &Layout, (start, end): (u64, u64)) -> (u64, usize) {
     let frame_bytes = layout.frame_bytes();
-    // In range: `layout.frames` counts only whole frames present in `bytes`.
-    let lo = (layout.data_offset + start * frame_bytes) as usize;
-    let hi = (layout.data_offset + end * frame_bytes) as usize;
+    let lo = layout.data_offset + start * frame_bytes;
+    (lo, ((end - start) * frame_bytes) as usize)
+}
+
+/// Decodes the bytes of frames `range`, then mixes and resamples.
+fn finish(
+    bytes: &[u8],
+    layout: &Layout,
+    range: (u64, u64),
+    opts: &LoadOptions,
+) -> Result<Audio, Fault> {
+    let start = range.0;
     let channels = usize::from(layout.channels);
     let mut samples = Vec::new();
     decode(
-        &bytes[lo..hi],
+        bytes,
         layout.format,
         layout.endian,
         start * u64::from(layout.channels),
@@ -288,13 +321,4 @@ fn open_file(path: &Path) -> Result<File, AudioError> {
         });
     }
     File::open(path).map_err(|e| io_error(path, e))
-}
-
-/// Reads a whole regular file (its real size bounds the allocation).
-fn read_file(path: &Path) -> Result<Vec<u8>, AudioError> {
-    let mut file = open_file(path)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, e))?;
-    Ok(bytes)
 }

@@ -320,6 +320,10 @@ fn probe_reports_the_container_not_the_name() {
     let info = probe_bytes(&aiff_bytes, Path::new("YAF_germ_angry.wav")).expect("probe");
     assert_eq!(info.container, Container::Aiff);
     assert!(info.extension_mismatch);
+    assert_eq!(
+        info.to_string(),
+        "AIFF, 16-bit PCM, 24414 Hz, 1 channel, 1001 frames (0.041 s); AIFF data in a file named .wav"
+    );
     let wav = wav_i16(&ints, 1, RATE);
     assert!(
         !probe_bytes(&wav, Path::new("a.WAV"))
@@ -338,4 +342,52 @@ fn probe_reports_the_container_not_the_name() {
     );
     let info = probe_bytes(&wav, Path::new("a.wav")).expect("probe");
     assert!((info.duration_seconds() - 1_001.0 / f64::from(RATE)).abs() < 1e-12);
+}
+
+/// `load` reads only the frames it needs from disk; it must agree with `load_bytes`.
+#[test]
+fn load_from_disk_equals_load_bytes() {
+    let (ints, _) = reference(2);
+    let mut cut = wav_i16(&ints, 2, RATE);
+    cut[40..44].copy_from_slice(&u32::MAX.to_le_bytes());
+    cut.truncate(cut.len() - 3);
+    let aiff_bytes = aiff(
+        Some(b"sowt"),
+        2,
+        1_001,
+        16,
+        RATE,
+        &ints
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect::<Vec<_>>(),
+    );
+    let dir = std::env::temp_dir().join(format!("ser-audio-disk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (name, bytes) in [("cut.wav", cut), ("sowt.wav", aiff_bytes)] {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).expect("write");
+        for opts in [
+            LoadOptions::native().mono(false),
+            LoadOptions::default(),
+            LoadOptions::native().offset(0.01).duration(Some(0.02)),
+        ] {
+            let from_disk = ser_audio::load(&path, &opts).expect("load");
+            assert_eq!(
+                from_disk,
+                load_bytes(&bytes, &path, &opts).expect("load_bytes"),
+                "{name} {opts:?}"
+            );
+        }
+        assert_eq!(
+            ser_audio::probe(&path).expect("probe"),
+            probe_bytes(&bytes, &path).expect("probe_bytes")
+        );
+        let past = ser_audio::load(&path, &LoadOptions::native().offset(1.0));
+        assert!(
+            matches!(past, Err(ser_audio::AudioError::NoSamples { .. })),
+            "{name}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).expect("cleanup");
 }
