@@ -85,6 +85,8 @@ pub enum FaultKind {
     NotAudio,
     /// A folder that could not be listed.
     Walk,
+    /// Feature extraction failed or gave unusable values.
+    Features,
 }
 
 /// One reported file.

@@ -27,3 +27,9 @@ pub use corpus::{
 };
 pub mod eda;
 pub use eda::{Balance, BalanceVerdict, Eda};
+pub mod cache;
+pub mod features;
+pub use cache::FeatureCache;
+pub use features::{
+    CacheStats, Extractor, FeatureMatrix, FeatureOptions, FnExtractor, Progress, feature_matrix,
+};
