@@ -1,35 +1,34 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod cache;
+pub mod corpus;
+pub mod dataset;
+pub mod eda;
 pub mod emotion;
+pub mod encoder;
 pub mod error;
+pub mod features;
+pub mod rng;
 pub mod scheme;
+pub mod split;
+pub mod synth;
 
+pub use cache::FeatureCache;
+pub use corpus::{
+    AudioSummary, Corpus, CorpusItem, FaultKind, FileReport, ScanOptions, scan, walk,
+};
+pub use dataset::Dataset;
+pub use eda::{Balance, BalanceVerdict, Eda};
 pub use emotion::Emotion;
+pub use encoder::LabelEncoder;
 pub use error::{DataError, Result};
+pub use features::{
+    CacheStats, Extractor, FeatureMatrix, FeatureOptions, FnExtractor, Progress, feature_matrix,
+};
+pub use rng::SeededRng;
 pub use scheme::{
     Detection, LabelledFile, Labelling, NameWarning, Scheme, SchemeChoice, SchemeFields,
     UnparsedName, detect_scheme, label_files,
 };
-pub mod dataset;
-pub mod encoder;
-pub mod rng;
-pub mod split;
-
-pub use dataset::Dataset;
-pub use encoder::LabelEncoder;
-pub use rng::SeededRng;
 pub use split::{Split, group_kfold, leave_one_group_out, stratified_kfold, stratified_split};
-pub mod corpus;
-pub mod synth;
-pub use corpus::{
-    AudioSummary, Corpus, CorpusItem, FaultKind, FileReport, ScanOptions, scan, walk,
-};
-pub mod eda;
-pub use eda::{Balance, BalanceVerdict, Eda};
-pub mod cache;
-pub mod features;
-pub use cache::FeatureCache;
-pub use features::{
-    CacheStats, Extractor, FeatureMatrix, FeatureOptions, FnExtractor, Progress, feature_matrix,
-};

@@ -10,7 +10,7 @@
 //!   targets (vowels from Peterson & Barney 1952, scaled by the speaker's vocal-tract factor);
 //!   stops (closure, burst, aspiration), fricatives (band-passed noise), nasals, glides and
 //!   pauses between words.
-//! - **Emotion**: the rules of [`prosody`] (F0 level, range and contour, rate, pauses,
+//! - **Emotion**: the rules of [`mod@prosody`] (F0 level, range and contour, rate, pauses,
 //!   loudness, open quotient, spectral tilt, breathiness, jitter/shimmer, articulation
 //!   precision), drawn from the speech-emotion literature.
 //! - **Per-utterance variation** (scaled by [`SynthParams::variability`]): how strongly the
