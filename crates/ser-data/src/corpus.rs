@@ -161,14 +161,14 @@ pub struct Corpus {
 pub fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<FileReport>)> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    let entries = read_sorted(root).map_err(|source| DataError::Io {
+    let entries = read_sorted_reversed(root).map_err(|source| DataError::Io {
         path: root.to_path_buf(),
         source,
     })?;
     let mut stack: Vec<Vec<PathBuf>> = vec![entries];
     // depth-first, in sorted order
     while let Some(level) = stack.last_mut() {
-        let Some(path) = (!level.is_empty()).then(|| level.remove(0)) else {
+        let Some(path) = level.pop() else {
             stack.pop();
             continue;
         };
@@ -177,7 +177,7 @@ pub fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<FileReport>)> {
             continue;
         };
         if meta.is_dir() {
-            match read_sorted(&path) {
+            match read_sorted_reversed(&path) {
                 Ok(children) => stack.push(children),
                 Err(e) => problems.push(walk_report(&path, &format!("cannot list folder: {e}"))),
             }
@@ -199,11 +199,12 @@ pub fn walk(root: &Path) -> Result<(Vec<PathBuf>, Vec<FileReport>)> {
     Ok((files, problems))
 }
 
-fn read_sorted(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+fn read_sorted_reversed(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)?
         .map(|e| e.map(|e| e.path()))
         .collect::<std::io::Result<_>>()?;
-    v.sort();
+    // reversed, so that popping from the end visits names in ascending order
+    v.sort_by(|a, b| b.cmp(a));
     Ok(v)
 }
 
