@@ -21,7 +21,9 @@
 //! Files are written TESS-style, `SPK_word_label.wav` in `SPK_folder/` (label `ps` and folder
 //! `pleasant_surprise` for surprise), as 16-bit PCM, so the TESS parser reads them. The same
 //! parameters give the same bytes: every utterance draws from its own [`SeededRng`] stream,
-//! so the parallel generation order does not matter.
+//! so the parallel generation order does not matter. (Across platforms the random draws are
+//! identical, but the synthesis uses the platform's `f32` `sin`/`exp`/`powf`, which may differ
+//! in the last bit; after 16-bit quantisation that rarely shows, but it is not promised.)
 
 mod dsp;
 mod phones;
