@@ -96,6 +96,44 @@ fn same_seed_same_weights_on_any_thread_count() {
 }
 
 #[test]
+fn split_products_give_bit_identical_gradients() {
+    // Big enough that the layers split GEMMs by columns and the cell updates by rows.
+    let specs = [
+        LayerSpec::Lstm {
+            units: 64,
+            return_sequences: true,
+        },
+        LayerSpec::Lstm {
+            units: 64,
+            return_sequences: false,
+        },
+        LayerSpec::Dense { units: 3 },
+    ];
+    let net = Network::<f32>::new(4, &specs, &mut SplitMix64::new(2)).unwrap();
+    let mut rng = SplitMix64::new(3);
+    let (steps, batch) = (6, 40);
+    let x = Array2::from_shape_simple_fn((steps * batch, 4), || rng.uniform(-1.0, 1.0) as f32);
+    let y: Vec<usize> = (0..batch).map(|i| i % 3).collect();
+    let lengths: Vec<usize> = (0..batch).map(|i| 1 + i % steps).collect();
+    let grads_on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                let b = SeqBatch::new(x.view(), steps, Some(&lengths)).unwrap();
+                net.loss_and_grads(&b, &y, None, 1.0 / batch as f32)
+                    .unwrap()
+            })
+    };
+    let (l1, g1) = grads_on(1);
+    let (l2, g2) = grads_on(2);
+    assert_eq!(l1, l2);
+    assert_eq!(g1, g2);
+    assert!(g1.global_norm() > 0.0);
+}
+
+#[test]
 fn padded_steps_do_not_change_the_state() {
     let specs = [
         LayerSpec::Lstm {

@@ -5,7 +5,7 @@
 //! `t·B .. (t+1)·B` hold step `t` of every sample. Gate blocks are ordered `[i, f, g, o]`
 //! (input, forget, cell candidate, output) like Keras.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Slice, Zip, linalg::general_mat_mul};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice, linalg::general_mat_mul};
 use serde::{Deserialize, Serialize};
 
 use super::init::{glorot_uniform, orthogonal};
@@ -130,21 +130,29 @@ impl<F: Scalar> LstmLayer<F> {
         let tb = x.nrows();
         let batch = tb / steps;
 
-        // Input projection for every step at once: one rank-1 update when inputs are scalars
+        // Input projection for every step at once: a rank-1 update when inputs are scalars
         // (the study's 40 × 1 MFCC sequence), else one GEMM.
-        let mut z = Array2::<F>::zeros((tb, g4));
-        if self.inputs() == 1 {
-            let w = self.w_x.row(0);
-            for (mut zr, &xv) in z.rows_mut().into_iter().zip(x.column(0)) {
-                Zip::from(&mut zr)
-                    .and(&w)
-                    .and(&self.b)
-                    .for_each(|z, &w, &b| *z = xv * w + b);
+        let mut z = if self.inputs() == 1 {
+            let w = self.w_x.row(0).to_vec();
+            let bias = self.b.to_vec();
+            let mut buf = Vec::with_capacity(tb * g4);
+            for &xv in x.column(0) {
+                buf.extend(w.iter().zip(&bias).map(|(&w, &b)| xv * w + b));
             }
+            Array2::from_shape_vec((tb, g4), buf)
+                .expect("the buffer holds exactly steps · batch rows of 4 · units")
         } else {
-            general_mat_mul(F::one(), &x, &self.w_x, F::zero(), &mut z);
+            let mut z = Array2::<F>::zeros((tb, g4));
+            par_gemm(
+                F::one(),
+                &x.view(),
+                &self.w_x.view(),
+                F::zero(),
+                &mut z.view_mut(),
+            );
             z += &self.b;
-        }
+            z
+        };
 
         let mut hs = Array2::<F>::zeros(((steps + 1) * batch, units));
         let mut cs = Array2::<F>::zeros(((steps + 1) * batch, units));
@@ -154,42 +162,23 @@ impl<F: Scalar> LstmLayer<F> {
                 // h_0 = 0: the first step has no recurrent term.
                 let h_prev = hs.slice_axis(Axis(0), Slice::from(t * batch..(t + 1) * batch));
                 let mut zt = z.slice_axis_mut(Axis(0), Slice::from(t * batch..(t + 1) * batch));
-                general_mat_mul(F::one(), &h_prev, &self.w_h, F::one(), &mut zt);
+                par_gemm(F::one(), &h_prev, &self.w_h.view(), F::one(), &mut zt);
             }
-            let zs = &mut flat_mut(&mut z)[t * batch * g4..(t + 1) * batch * g4];
             let (h_done, h_next) = flat_mut(&mut hs).split_at_mut((t + 1) * batch * units);
-            let h_prev = &h_done[t * batch * units..];
             let (c_done, c_next) = flat_mut(&mut cs).split_at_mut((t + 1) * batch * units);
-            let c_prev = &c_done[t * batch * units..];
-            let tcs = &mut flat_mut(&mut tanh_c)[t * batch * units..(t + 1) * batch * units];
-            for r in 0..batch {
-                let row = r * units..(r + 1) * units;
-                let hp = &h_prev[row.clone()];
-                let cp = &c_prev[row.clone()];
-                let hn = &mut h_next[row.clone()];
-                let cn = &mut c_next[row.clone()];
-                if !is_active(lengths, t, r) {
-                    hn.copy_from_slice(hp);
-                    cn.copy_from_slice(cp);
-                    continue;
-                }
-                let zr = &mut zs[r * g4..(r + 1) * g4];
-                let (ifg, o) = zr.split_at_mut(3 * units);
-                let (i_f, g) = ifg.split_at_mut(2 * units);
-                F::sigmoid_in_place(i_f);
-                F::tanh_in_place(g);
-                F::sigmoid_in_place(o);
-                let (i, f) = i_f.split_at(units);
-                for ((((c, &cp), &f), &i), &g) in cn.iter_mut().zip(cp).zip(f).zip(i).zip(&*g) {
-                    *c = f * cp + i * g;
-                }
-                let tc = &mut tcs[row];
-                tc.copy_from_slice(cn);
-                F::tanh_in_place(tc);
-                for ((h, &o), &tc) in hn.iter_mut().zip(&*o).zip(&*tc) {
-                    *h = o * tc;
-                }
-            }
+            let rows = CellRows {
+                t,
+                first: 0,
+                units,
+                lengths,
+                z: &mut flat_mut(&mut z)[t * batch * g4..(t + 1) * batch * g4],
+                h_prev: &h_done[t * batch * units..],
+                c_prev: &c_done[t * batch * units..],
+                h: &mut h_next[..batch * units],
+                c: &mut c_next[..batch * units],
+                tanh_c: &mut flat_mut(&mut tanh_c)[t * batch * units..(t + 1) * batch * units],
+            };
+            rows.run();
         }
 
         let out = if self.return_sequences {
@@ -230,6 +219,8 @@ impl<F: Scalar> LstmLayer<F> {
         let mut dh = Array2::<F>::zeros((batch, units));
         let mut dh_prev = Array2::<F>::zeros((batch, units));
         let mut dc = Array2::<F>::zeros((batch, units));
+        // A contiguous W_hᵀ packs faster than a strided view, once per call instead of per step.
+        let w_h_t = self.w_h.t().as_standard_layout().into_owned();
         if !self.return_sequences {
             dh.assign(&dout);
         }
@@ -237,48 +228,26 @@ impl<F: Scalar> LstmLayer<F> {
             if self.return_sequences {
                 dh += &dout.slice_axis(Axis(0), Slice::from(t * batch..(t + 1) * batch));
             }
-            {
-                let dzs = &mut flat_mut(&mut dz)[t * batch * g4..(t + 1) * batch * g4];
-                let gates = &flat(&cache.gates)[t * batch * g4..(t + 1) * batch * g4];
-                let c_prev = &flat(&cache.c)[t * batch * units..(t + 1) * batch * units];
-                let tcs = &flat(&cache.tanh_c)[t * batch * units..(t + 1) * batch * units];
-                let dhs = flat(&dh);
-                let dcs = flat_mut(&mut dc);
-                for r in 0..batch {
-                    if !is_active(lengths, t, r) {
-                        // State passed through unchanged: dc and dh flow on, no gate gradient.
-                        continue;
-                    }
-                    let row = r * units..(r + 1) * units;
-                    let a = &gates[r * g4..(r + 1) * g4];
-                    let (i, rest) = a.split_at(units);
-                    let (f, rest) = rest.split_at(units);
-                    let (g, o) = rest.split_at(units);
-                    let dzr = &mut dzs[r * g4..(r + 1) * g4];
-                    let (dzi, rest) = dzr.split_at_mut(units);
-                    let (dzf, rest) = rest.split_at_mut(units);
-                    let (dzg, dzo) = rest.split_at_mut(units);
-                    let (cp, tc, dhr) =
-                        (&c_prev[row.clone()], &tcs[row.clone()], &dhs[row.clone()]);
-                    let dcr = &mut dcs[row];
-                    for j in 0..units {
-                        let (iv, fv, gv, ov) = (i[j], f[j], g[j], o[j]);
-                        let (tcv, dhv) = (tc[j], dhr[j]);
-                        let dcv = dcr[j] + dhv * ov * (one - tcv * tcv);
-                        dzi[j] = dcv * gv * iv * (one - iv);
-                        dzf[j] = dcv * cp[j] * fv * (one - fv);
-                        dzg[j] = dcv * iv * (one - gv * gv);
-                        dzo[j] = dhv * tcv * ov * (one - ov);
-                        dcr[j] = dcv * fv;
-                    }
-                }
-            }
+            let rows = CellGradRows {
+                t,
+                first: 0,
+                units,
+                lengths,
+                gates: &flat(&cache.gates)[t * batch * g4..(t + 1) * batch * g4],
+                c_prev: &flat(&cache.c)[t * batch * units..(t + 1) * batch * units],
+                tanh_c: &flat(&cache.tanh_c)[t * batch * units..(t + 1) * batch * units],
+                dh: flat(&dh),
+                dz: &mut flat_mut(&mut dz)[t * batch * g4..(t + 1) * batch * g4],
+                dc: flat_mut(&mut dc),
+            };
+            rows.run();
             if t == 0 {
                 break; // the gradient of h_0 = 0 is not needed
             }
             let dzt = dz.slice_axis(Axis(0), Slice::from(t * batch..(t + 1) * batch));
-            general_mat_mul(one, &dzt, &self.w_h.t(), F::zero(), &mut dh_prev);
+            par_gemm(one, &dzt, &w_h_t.view(), F::zero(), &mut dh_prev.view_mut());
             if lengths.is_some() {
+                // Padded steps pass the state (and so its gradient) through unchanged.
                 for r in (0..batch).filter(|&r| !is_active(lengths, t, r)) {
                     dh_prev.row_mut(r).assign(&dh.row(r));
                 }
@@ -289,10 +258,268 @@ impl<F: Scalar> LstmLayer<F> {
         // Weight gradients summed over all steps in one GEMM each.
         let h_prev_all = cache.h.slice_axis(Axis(0), Slice::from(..tb));
         let mut w_h = Array2::<F>::zeros((units, g4));
-        general_mat_mul(one, &h_prev_all.t(), &dz, F::zero(), &mut w_h);
-        let w_x = cache.x.t().dot(&dz);
+        par_gemm(
+            one,
+            &h_prev_all.t(),
+            &dz.view(),
+            F::zero(),
+            &mut w_h.view_mut(),
+        );
+        let w_x = if self.inputs() == 1 {
+            // xᵀ dz for scalar inputs: a weighted sum of rows, no packing.
+            let mut acc = Array1::<F>::zeros(g4);
+            for (dzr, &xv) in dz.rows().into_iter().zip(cache.x.column(0)) {
+                acc.scaled_add(xv, &dzr);
+            }
+            acc.insert_axis(Axis(0))
+        } else {
+            let mut w_x = Array2::<F>::zeros((self.inputs(), g4));
+            par_gemm(
+                one,
+                &cache.x.t(),
+                &dz.view(),
+                F::zero(),
+                &mut w_x.view_mut(),
+            );
+            w_x
+        };
         let b = dz.sum_axis(Axis(0));
-        let dx = need_dx.then(|| dz.dot(&self.w_x.t()));
+        let dx = need_dx.then(|| {
+            let mut dx = Array2::<F>::zeros((tb, self.inputs()));
+            let w_x_t = self.w_x.t().as_standard_layout().into_owned();
+            par_gemm(
+                one,
+                &dz.view(),
+                &w_x_t.view(),
+                F::zero(),
+                &mut dx.view_mut(),
+            );
+            dx
+        });
         LstmGrads { w_x, w_h, b, dx }
+    }
+}
+
+/// Rows of a batch below which splitting the element-wise work across threads does not pay.
+const MIN_PARALLEL_ROWS: usize = 16;
+/// Multiply-adds below which a GEMM is not split across threads.
+const MIN_PARALLEL_GEMM: usize = 1 << 18;
+
+/// `C ← α A B + β C`, the columns of `B` and `C` split across the rayon pool when the product
+/// is large. Each split falls on a multiple of 64 columns, so every element of `C` goes
+/// through the same kernel and summation order as unsplit: results are bit-identical for any
+/// number of threads.
+fn par_gemm<F: Scalar>(
+    alpha: F,
+    a: &ArrayView2<'_, F>,
+    b: &ArrayView2<'_, F>,
+    beta: F,
+    c: &mut ArrayViewMut2<'_, F>,
+) {
+    let n = c.ncols();
+    let parts = rayon::current_num_threads().min(n / 64);
+    if parts < 2 || a.nrows() * a.ncols() * n < MIN_PARALLEL_GEMM {
+        general_mat_mul(alpha, a, b, beta, c);
+        return;
+    }
+    let mid = (n / 2).div_ceil(64) * 64;
+    let (b1, b2) = b.view().split_at(Axis(1), mid);
+    let (mut c1, mut c2) = c.view_mut().split_at(Axis(1), mid);
+    rayon::join(
+        || par_gemm(alpha, a, &b1, beta, &mut c1),
+        || par_gemm(alpha, a, &b2, beta, &mut c2),
+    );
+}
+
+/// One step's forward element-wise work on a block of rows (samples `first..`): gate
+/// activations, cell and hidden state.
+struct CellRows<'a, F> {
+    t: usize,
+    first: usize,
+    units: usize,
+    lengths: Option<&'a [usize]>,
+    z: &'a mut [F],
+    h_prev: &'a [F],
+    c_prev: &'a [F],
+    h: &'a mut [F],
+    c: &'a mut [F],
+    tanh_c: &'a mut [F],
+}
+
+impl<F: Scalar> CellRows<'_, F> {
+    fn rows(&self) -> usize {
+        self.h.len() / self.units
+    }
+
+    /// Runs the block, halved across threads while it is large enough.
+    fn run(self) {
+        let rows = self.rows();
+        if rows < 2 * MIN_PARALLEL_ROWS || rayon::current_num_threads() < 2 {
+            self.run_serial();
+            return;
+        }
+        let (u, k) = (self.units, rows / 2);
+        let (z1, z2) = self.z.split_at_mut(k * 4 * u);
+        let (hp1, hp2) = self.h_prev.split_at(k * u);
+        let (cp1, cp2) = self.c_prev.split_at(k * u);
+        let (h1, h2) = self.h.split_at_mut(k * u);
+        let (c1, c2) = self.c.split_at_mut(k * u);
+        let (tc1, tc2) = self.tanh_c.split_at_mut(k * u);
+        let (t, first, lengths) = (self.t, self.first, self.lengths);
+        let a = CellRows {
+            t,
+            first,
+            units: u,
+            lengths,
+            z: z1,
+            h_prev: hp1,
+            c_prev: cp1,
+            h: h1,
+            c: c1,
+            tanh_c: tc1,
+        };
+        let b = CellRows {
+            t,
+            first: first + k,
+            units: u,
+            lengths,
+            z: z2,
+            h_prev: hp2,
+            c_prev: cp2,
+            h: h2,
+            c: c2,
+            tanh_c: tc2,
+        };
+        rayon::join(|| a.run(), || b.run());
+    }
+
+    fn run_serial(self) {
+        let u = self.units;
+        let g4 = 4 * u;
+        for r in 0..self.rows() {
+            let row = r * u..(r + 1) * u;
+            let hp = &self.h_prev[row.clone()];
+            let cp = &self.c_prev[row.clone()];
+            let hn = &mut self.h[row.clone()];
+            let cn = &mut self.c[row.clone()];
+            if !is_active(self.lengths, self.t, self.first + r) {
+                hn.copy_from_slice(hp);
+                cn.copy_from_slice(cp);
+                continue;
+            }
+            let zr = &mut self.z[r * g4..(r + 1) * g4];
+            let (ifg, o) = zr.split_at_mut(3 * u);
+            let (i_f, g) = ifg.split_at_mut(2 * u);
+            F::sigmoid_in_place(i_f);
+            F::tanh_in_place(g);
+            F::sigmoid_in_place(o);
+            let (i, f) = i_f.split_at(u);
+            for ((((c, &cp), &f), &i), &g) in cn.iter_mut().zip(cp).zip(f).zip(i).zip(&*g) {
+                *c = f * cp + i * g;
+            }
+            let tc = &mut self.tanh_c[row];
+            tc.copy_from_slice(cn);
+            F::tanh_in_place(tc);
+            for ((h, &o), &tc) in hn.iter_mut().zip(&*o).zip(&*tc) {
+                *h = o * tc;
+            }
+        }
+    }
+}
+
+/// One step's backward element-wise work on a block of rows: gate pre-activation gradients
+/// `dz` and the cell gradient `dc` carried to the previous step.
+struct CellGradRows<'a, F> {
+    t: usize,
+    first: usize,
+    units: usize,
+    lengths: Option<&'a [usize]>,
+    gates: &'a [F],
+    c_prev: &'a [F],
+    tanh_c: &'a [F],
+    dh: &'a [F],
+    dz: &'a mut [F],
+    dc: &'a mut [F],
+}
+
+impl<F: Scalar> CellGradRows<'_, F> {
+    fn rows(&self) -> usize {
+        self.dh.len() / self.units
+    }
+
+    fn run(self) {
+        let rows = self.rows();
+        if rows < 2 * MIN_PARALLEL_ROWS || rayon::current_num_threads() < 2 {
+            self.run_serial();
+            return;
+        }
+        let (u, k) = (self.units, rows / 2);
+        let (g1, g2) = self.gates.split_at(k * 4 * u);
+        let (cp1, cp2) = self.c_prev.split_at(k * u);
+        let (tc1, tc2) = self.tanh_c.split_at(k * u);
+        let (dh1, dh2) = self.dh.split_at(k * u);
+        let (dz1, dz2) = self.dz.split_at_mut(k * 4 * u);
+        let (dc1, dc2) = self.dc.split_at_mut(k * u);
+        let (t, first, lengths) = (self.t, self.first, self.lengths);
+        let a = CellGradRows {
+            t,
+            first,
+            units: u,
+            lengths,
+            gates: g1,
+            c_prev: cp1,
+            tanh_c: tc1,
+            dh: dh1,
+            dz: dz1,
+            dc: dc1,
+        };
+        let b = CellGradRows {
+            t,
+            first: first + k,
+            units: u,
+            lengths,
+            gates: g2,
+            c_prev: cp2,
+            tanh_c: tc2,
+            dh: dh2,
+            dz: dz2,
+            dc: dc2,
+        };
+        rayon::join(|| a.run(), || b.run());
+    }
+
+    fn run_serial(self) {
+        let u = self.units;
+        let g4 = 4 * u;
+        let one = F::one();
+        for r in 0..self.rows() {
+            if !is_active(self.lengths, self.t, self.first + r) {
+                // State passed through unchanged: dc and dh flow on, no gate gradient.
+                continue;
+            }
+            let row = r * u..(r + 1) * u;
+            let a = &self.gates[r * g4..(r + 1) * g4];
+            let (i, rest) = a.split_at(u);
+            let (f, rest) = rest.split_at(u);
+            let (g, o) = rest.split_at(u);
+            let dzr = &mut self.dz[r * g4..(r + 1) * g4];
+            let (dzi, rest) = dzr.split_at_mut(u);
+            let (dzf, rest) = rest.split_at_mut(u);
+            let (dzg, dzo) = rest.split_at_mut(u);
+            let cp = &self.c_prev[row.clone()];
+            let tc = &self.tanh_c[row.clone()];
+            let dhr = &self.dh[row.clone()];
+            let dcr = &mut self.dc[row];
+            for j in 0..u {
+                let (iv, fv, gv, ov) = (i[j], f[j], g[j], o[j]);
+                let (tcv, dhv) = (tc[j], dhr[j]);
+                let dcv = dcr[j] + dhv * ov * (one - tcv * tcv);
+                dzi[j] = dcv * gv * iv * (one - iv);
+                dzf[j] = dcv * cp[j] * fv * (one - fv);
+                dzg[j] = dcv * iv * (one - gv * gv);
+                dzo[j] = dhv * tcv * ov * (one - ov);
+                dcr[j] = dcv * fv;
+            }
+        }
     }
 }
