@@ -7,7 +7,7 @@
 //!   "features": { "spec": "mfcc40", "sample_rate": 22050, "offset": 0.5, "duration": 3.0 },
 //!   "scaler": { "mean": …, "scale": … } | null,
 //!   "classes": ["angry", …],
-//!   "model": { "svm": { … } } | { "knn": { … } } }
+//!   "model": { "svm": { … } } | { "knn": { … } } | { "lstm": { … } } }
 //! ```
 //! Reading checks the format tag and version before anything else, then that the parts agree
 //! (as many class names as the model has classes; the feature spec's length, the scaler's width
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use ser_features::FeatureSpec;
 
+use crate::lstm::LstmModel;
 use crate::{KnnModel, LinearSvmModel, ModelError, Predict, StandardScaler, check_width};
 
 /// The `format` tag every model file carries.
@@ -63,14 +64,17 @@ pub enum AnyModel {
     Svm(LinearSvmModel),
     /// A k-nearest-neighbour classifier.
     Knn(KnnModel),
+    /// An LSTM network.
+    Lstm(LstmModel),
 }
 
 impl AnyModel {
-    /// A short name of the kind of model: `"svm"`, `"knn"`.
+    /// A short name of the kind of model: `"svm"`, `"knn"`, `"lstm"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Svm(_) => "svm",
             Self::Knn(_) => "knn",
+            Self::Lstm(_) => "lstm",
         }
     }
 
@@ -79,6 +83,7 @@ impl AnyModel {
         match self {
             Self::Svm(m) => m.validate(),
             Self::Knn(m) => m.validate(),
+            Self::Lstm(m) => m.validate(),
         }
     }
 }
@@ -95,11 +100,18 @@ impl From<KnnModel> for AnyModel {
     }
 }
 
+impl From<LstmModel> for AnyModel {
+    fn from(m: LstmModel) -> Self {
+        Self::Lstm(m)
+    }
+}
+
 impl Predict for AnyModel {
     fn n_classes(&self) -> usize {
         match self {
             Self::Svm(m) => m.n_classes(),
             Self::Knn(m) => m.n_classes(),
+            Self::Lstm(m) => m.n_classes(),
         }
     }
 
@@ -107,6 +119,7 @@ impl Predict for AnyModel {
         match self {
             Self::Svm(m) => m.n_features(),
             Self::Knn(m) => m.n_features(),
+            Self::Lstm(m) => m.n_features(),
         }
     }
 
@@ -114,6 +127,7 @@ impl Predict for AnyModel {
         match self {
             Self::Svm(m) => m.predict_scores(x),
             Self::Knn(m) => m.predict_scores(x),
+            Self::Lstm(m) => m.predict_scores(x),
         }
     }
 }

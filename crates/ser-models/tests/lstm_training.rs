@@ -418,3 +418,48 @@ fn models_are_send_and_sync() {
     check::<LstmModel>();
     check::<Network<f32>>();
 }
+
+#[test]
+fn lstm_goes_into_a_model_file_and_back() {
+    use ser_features::FeatureSpec;
+    use ser_models::{AnyModel, FeatureConfig, ModelFile};
+    // 40 values per row, like the study's mean MFCCs.
+    let mut rng = SplitMix64::new(12);
+    let x = Array2::from_shape_simple_fn((24, 40), || rng.uniform(-1.0, 1.0) as f32);
+    let y: Array1<usize> = (0..24).map(|i| i % 2).collect();
+    let model = Lstm::params()
+        .hidden(6)
+        .dense_layers(&[4])
+        .epochs(1)
+        .batch_size(8)
+        .fit(&TrainSet::new(x.view(), y.view(), 2).unwrap())
+        .unwrap();
+    let want = model.predict_scores(x.view()).unwrap();
+    let file = ModelFile::new(
+        FeatureConfig::study(FeatureSpec::Mfcc40Mean),
+        None,
+        vec!["calm".into(), "angry".into()],
+        AnyModel::from(model),
+    )
+    .unwrap();
+    assert_eq!(file.model.kind(), "lstm");
+    let dir = std::env::temp_dir().join(format!("ser-lstm-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lstm.json");
+    file.save(&path).unwrap();
+    let back = ModelFile::load(&path).unwrap();
+    assert_eq!(back.model.predict_scores(x.view()).unwrap(), want);
+
+    // A bias of the wrong length deserialises but must not reach prediction.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let layer0 = &mut v["model"]["lstm"]["network"]["layers"][0]["Lstm"];
+    assert!(layer0.is_object(), "unexpected layout: {}", v["model"]);
+    layer0["b"] = serde_json::json!({"v": 1, "dim": [3], "data": [0.0, 0.0, 0.0]});
+    std::fs::write(&path, v.to_string()).unwrap();
+    assert!(matches!(
+        ModelFile::load(&path),
+        Err(ModelError::CorruptModelFile { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

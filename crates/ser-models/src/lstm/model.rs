@@ -379,6 +379,29 @@ impl LstmModel {
         self.step_dim
     }
 
+    /// Checks the model's internal consistency (used when loading a model file): a valid
+    /// network whose input width is `step_dim` and output width the number of classes, at
+    /// least one step, and standardisation statistics of matching shape.
+    pub fn validate(&self) -> Result<(), String> {
+        self.network.validate()?;
+        if self.steps == 0 || self.network.input_dim() != self.step_dim {
+            return Err("input layout disagrees with the network".into());
+        }
+        if self.n_classes < 1 || self.network.output_dim() != self.n_classes {
+            return Err("network outputs disagree with the number of classes".into());
+        }
+        if let Some(s) = &self.scaler {
+            let rows_ok = s.mean.nrows() == 1 || s.mean.nrows() == self.steps;
+            if !rows_ok || s.mean.ncols() != self.step_dim || s.inv_std.dim() != s.mean.dim() {
+                return Err("standardisation statistics have the wrong shape".into());
+            }
+            if s.mean.iter().chain(&s.inv_std).any(|v| !v.is_finite()) {
+                return Err("non-finite standardisation statistics".into());
+            }
+        }
+        Ok(())
+    }
+
     /// Class probabilities for sequences `x` (samples × steps × features) with optional
     /// per-sample lengths (padding after them is ignored).
     pub fn predict_sequence_scores(

@@ -239,6 +239,58 @@ impl<F: Scalar> Network<F> {
         Ok(Self { input_dim, layers })
     }
 
+    /// Checks that the layers fit together (each weight matrix's input width is the previous
+    /// layer's output width; gate blocks are four times the units; biases match), that every
+    /// weight is finite, that dropout rates are in `[0, 1)` and that the output is one row per
+    /// sample. Networks built by [`Self::new`] always pass; deserialised ones may not.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.input_dim == 0 {
+            return Err("input_dim is 0".into());
+        }
+        let (mut width, mut sequence, mut has_lstm) = (self.input_dim, true, false);
+        for (k, layer) in self.layers.iter().enumerate() {
+            match layer {
+                Layer::Lstm(l) => {
+                    let u = l.units();
+                    if !sequence {
+                        return Err(format!("layer {k}: LSTM after a non-sequence output"));
+                    }
+                    if u == 0
+                        || l.w_x().dim() != (width, 4 * u)
+                        || l.w_h().dim() != (u, 4 * u)
+                        || l.b().len() != 4 * u
+                    {
+                        return Err(format!("layer {k}: LSTM weight shapes disagree"));
+                    }
+                    (width, sequence, has_lstm) = (u, l.return_sequences(), true);
+                }
+                Layer::Dense(d) => {
+                    if d.units() == 0 || d.w.nrows() != width || d.b.len() != d.units() {
+                        return Err(format!("layer {k}: dense weight shapes disagree"));
+                    }
+                    width = d.units();
+                }
+                Layer::Relu => {}
+                Layer::Dropout { rate } => {
+                    if !(0.0..1.0).contains(rate) {
+                        return Err(format!("layer {k}: dropout rate {rate} outside [0, 1)"));
+                    }
+                }
+            }
+        }
+        if has_lstm && sequence {
+            return Err("the last LSTM returns sequences".into());
+        }
+        if self
+            .params()
+            .iter()
+            .any(|p| p.iter().any(|v| !v.is_finite()))
+        {
+            return Err("non-finite weights".into());
+        }
+        Ok(())
+    }
+
     /// Features per input step.
     pub fn input_dim(&self) -> usize {
         self.input_dim
