@@ -1,5 +1,4 @@
-//! `ser`: speech emotion recognition in Rust — the study, examples and benches over the
-//! `ser-*` crates. Re-exports the layers so examples can use one path.
+#![doc = include_str!("../README.md")]
 
 pub use ser_audio as audio;
 pub use ser_data as data;
