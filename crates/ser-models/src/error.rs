@@ -62,6 +62,12 @@ pub enum ModelError {
         #[source]
         source: std::io::Error,
     },
+    /// A model could not be written as JSON.
+    #[error("cannot serialise the model file: {detail}")]
+    Serialize {
+        /// What went wrong.
+        detail: String,
+    },
     /// A model file is truncated, not JSON, not a model file, or internally inconsistent.
     #[error("corrupt model file {path}: {detail}")]
     CorruptModelFile {

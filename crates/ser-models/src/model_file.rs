@@ -201,22 +201,23 @@ impl ModelFile {
         Ok(())
     }
 
-    /// The file's JSON text (pretty-printed).
-    pub fn to_json(&self) -> String {
+    /// The file's JSON text (pretty-printed). Errors: [`ModelError::Serialize`] if a value
+    /// cannot be written as JSON (not expected for these plain structs).
+    pub fn to_json(&self) -> Result<String, ModelError> {
         let env = Envelope {
             format: FORMAT_NAME,
             version: FORMAT_VERSION,
             file: self,
         };
-        // Serialising plain structs, vectors and string-keyed maps into a String cannot fail;
-        // fall back to the compact writer's message rather than panic.
-        serde_json::to_string_pretty(&env).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        serde_json::to_string_pretty(&env).map_err(|e| ModelError::Serialize {
+            detail: e.to_string(),
+        })
     }
 
-    /// Writes the file. Errors: [`ModelError::Io`] with the path.
+    /// Writes the file. Errors: [`ModelError::Serialize`], or [`ModelError::Io`] with the path.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelError> {
         let path = path.as_ref();
-        fs::write(path, self.to_json()).map_err(|source| ModelError::Io {
+        fs::write(path, self.to_json()?).map_err(|source| ModelError::Io {
             path: path.to_owned(),
             source,
         })
@@ -375,7 +376,7 @@ mod tests {
     #[test]
     fn file_is_tagged_and_readable() {
         let (file, _) = fitted("svm");
-        let v: serde_json::Value = serde_json::from_str(&file.to_json()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&file.to_json().unwrap()).unwrap();
         assert_eq!(v["format"], FORMAT_NAME);
         assert_eq!(v["version"], FORMAT_VERSION);
         assert_eq!(v["features"]["spec"], "mfcc40");
@@ -396,7 +397,7 @@ mod tests {
     #[test]
     fn truncated_and_corrupt_files_are_typed_errors() {
         let (file, _) = fitted("knn");
-        let json = file.to_json();
+        let json = file.to_json().unwrap();
         for cut in [0, 1, json.len() / 3, json.len() - 2] {
             let r = load_text("truncated", &json[..cut]);
             assert!(
@@ -478,6 +479,7 @@ mod tests {
         let (file, _) = fitted("svm");
         let json = file
             .to_json()
+            .unwrap()
             .replacen("\"version\": 1", "\"version\": 2", 1);
         match load_text("newer", &json) {
             Err(ModelError::UnsupportedVersion {

@@ -8,6 +8,7 @@
 //! (so, as in LIBLINEAR, it is regularised too).
 
 use ndarray::{Array1, Array2, ArrayView2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{Fit, ModelError, Predict, TrainSet, check_width};
@@ -465,15 +466,28 @@ impl Fit for LinearSvm {
         let mut intercepts = Array1::<f32>::zeros(rows);
         let mut iterations = Vec::with_capacity(problems.len());
         let mut converged = Vec::with_capacity(problems.len());
-        for (row, (members, y)) in problems.iter().enumerate() {
-            // One-vs-rest with two classes solves "class 1 vs rest" into row 1.
-            let row = if self.multi_class == MultiClass::OneVsRest && k == 2 {
+        // One-vs-rest with two classes solves "class 1 vs rest" into row 1.
+        let row_of = |p: usize| {
+            if self.multi_class == MultiClass::OneVsRest && k == 2 {
                 1
             } else {
-                row
-            };
-            let mut rng = SplitMix64(self.seed ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let sol = self.solve(&problem, members, y, &mut rng);
+                p
+            }
+        };
+        // The problems are independent and each has its own seeded order, so solving them on
+        // rayon's threads gives the same weights as solving them one after another.
+        let solutions: Vec<Solution> = problems
+            .par_iter()
+            .enumerate()
+            .map(|(p, (members, y))| {
+                let row = row_of(p);
+                let mut rng =
+                    SplitMix64(self.seed ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                self.solve(&problem, members, y, &mut rng)
+            })
+            .collect();
+        for (p, sol) in solutions.iter().enumerate() {
+            let row = row_of(p);
             iterations.push(sol.iterations);
             converged.push(sol.converged);
             let wb = if bias > 0.0 { sol.w[d] * bias } else { 0.0 };
@@ -845,6 +859,15 @@ mod tests {
         let a = LinearSvm::params().seed(3).fit(&train).unwrap();
         let b = LinearSvm::params().seed(3).fit(&train).unwrap();
         assert_eq!(a, b);
+        // The problems run on rayon: one thread gives the same weights as many.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let c = pool.install(|| LinearSvm::params().seed(3).fit(&train).unwrap());
+        assert_eq!(a, c);
+        let d = LinearSvm::params().seed(4).fit(&train).unwrap();
+        assert_ne!(a.weights(), d.weights());
     }
 
     #[test]
