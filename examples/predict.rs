@@ -5,7 +5,8 @@
 //! ```
 //!
 //! Prints one JSON object per file and line: `{"file", "emotion", "scores": {"angry": 0.9, …}}`,
-//! or `{"file", "error"}` when the file cannot be read; exits with status 1 if any failed. A
+//! or `{"file", "error"}` when the file cannot be read; exits with status 1 if any failed (or
+//! the model file cannot be loaded: a typed error on stderr), 2 on a usage error. A
 //! recording longer than 4 s also gets `"windows": [{"start", "end", "emotion", "score"}]`: the
 //! model applied to successive windows as long as its training clips (3 s), half a window
 //! apart, the last one ending at the end of the file. With no FILE it asks for paths on
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
         Ok(m) => m,
         Err(e) => {
             eprintln!("predict: {e}");
-            return ExitCode::from(2);
+            return ExitCode::FAILURE;
         }
     };
     let mut all_ok = true;
