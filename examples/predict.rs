@@ -17,12 +17,11 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use ndarray::Array2;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use ser::audio::{LoadOptions, load, probe};
-use ser::models::{ModelFile, Predict};
+use ser::audio::{load, probe};
+use ser::models::ModelFile;
 
 /// Recordings longer than this (seconds) also get per-window predictions.
 const WINDOWED_ABOVE_S: f64 = 4.0;
@@ -133,12 +132,10 @@ fn predict_file(model: &ModelFile, file: &str) -> (String, bool) {
 fn try_predict<'a>(model: &'a ModelFile, file: &'a str) -> Result<Line<'a>, String> {
     let path = Path::new(file);
     let cfg = &model.features;
-    let opts = LoadOptions::study()
-        .sample_rate(Some(cfg.sample_rate))
-        .offset(cfg.offset)
-        .duration(cfg.duration);
-    let audio = load(path, &opts).map_err(|e| e.to_string())?;
-    let scores = scores_of(model, &audio.samples, audio.sample_rate)?;
+    let scores = model
+        .predict_file(path)
+        .map_err(|e| e.to_string())?
+        .to_vec();
     let mut line = Line {
         file,
         emotion: Some(best(model, &scores).0),
@@ -152,10 +149,7 @@ fn try_predict<'a>(model: &'a ModelFile, file: &'a str) -> Result<Line<'a>, Stri
     let total_s = info.frames as f64 / f64::from(info.sample_rate.max(1));
     if total_s > WINDOWED_ABOVE_S {
         let window_s = cfg.duration.unwrap_or(3.0);
-        let whole_opts = LoadOptions::study()
-            .sample_rate(Some(cfg.sample_rate))
-            .offset(0.0)
-            .duration(None);
+        let whole_opts = cfg.load_options().offset(0.0).duration(None);
         let whole = load(path, &whole_opts).map_err(|e| e.to_string())?;
         let rate = f64::from(whole.sample_rate);
         let windows = windows_of(total_s, window_s)
@@ -164,9 +158,9 @@ fn try_predict<'a>(model: &'a ModelFile, file: &'a str) -> Result<Line<'a>, Stri
                 let a = ((start * rate) as usize).min(whole.samples.len());
                 let b = ((end * rate) as usize).min(whole.samples.len());
                 let (start, end) = (round3(start), round3(end));
-                match scores_of(model, &whole.samples[a..b], whole.sample_rate) {
+                match model.scores_of_samples(&whole.samples[a..b], whole.sample_rate, path) {
                     Ok(s) => {
-                        let (emotion, score) = best(model, &s);
+                        let (emotion, score) = best(model, s.as_slice().unwrap_or(&[]));
                         Window {
                             start,
                             end,
@@ -180,7 +174,7 @@ fn try_predict<'a>(model: &'a ModelFile, file: &'a str) -> Result<Line<'a>, Stri
                         end,
                         emotion: None,
                         score: None,
-                        error: Some(e),
+                        error: Some(e.to_string()),
                     },
                 }
             })
@@ -209,17 +203,6 @@ fn windows_of(total: f64, window: f64) -> Vec<(f64, f64)> {
 
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
-}
-
-fn scores_of(model: &ModelFile, samples: &[f32], rate: u32) -> Result<Vec<f32>, String> {
-    let v = model
-        .features
-        .spec
-        .extract(samples, rate)
-        .map_err(|e| e.to_string())?;
-    let x = Array2::from_shape_vec((1, v.len()), v).map_err(|e| e.to_string())?;
-    let s = model.predict_scores(x.view()).map_err(|e| e.to_string())?;
-    Ok(s.row(0).to_vec())
 }
 
 /// The class with the highest score (the first on ties), and that score.

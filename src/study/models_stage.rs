@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::{Array1, Array2};
-use ser_audio::{LoadOptions, load};
 use ser_data::{Dataset, FeatureMatrix, FeatureOptions, LabelEncoder, feature_matrix};
 use ser_features::FeatureSpec;
 use ser_models::lstm::LstmParams;
@@ -277,25 +275,6 @@ fn speaker_independent(data: &Dataset, stages: &Stages) -> Result<SpeakerIndepen
     })
 }
 
-/// Loads `path` as `file` says, extracts its features and returns the class scores.
-pub(crate) fn predict_path(file: &ModelFile, path: &Path) -> Result<Array1<f32>, StudyError> {
-    let opts = LoadOptions {
-        sample_rate: Some(file.features.sample_rate),
-        mono: true,
-        offset: file.features.offset,
-        duration: file.features.duration,
-    };
-    let audio = load(path, &opts)?;
-    let row = file
-        .features
-        .spec
-        .extract(&audio.samples, audio.sample_rate)?;
-    let x = Array2::from_shape_vec((1, row.len()), row).map_err(|e| StudyError::Unusable {
-        reason: format!("{}: feature row: {e}", path.display()),
-    })?;
-    Ok(file.predict_scores(x.view())?.row(0).to_owned())
-}
-
 /// Runs stages 5–10.
 pub(crate) fn run(
     config: &StudyConfig,
@@ -435,7 +414,7 @@ fn save_best(
     let Some(clip) = test.paths.first() else {
         return Ok((Some(path), None));
     };
-    let scores = predict_path(&saved, clip)?;
+    let scores = saved.predict_file(clip)?;
     let class = scores
         .iter()
         .enumerate()

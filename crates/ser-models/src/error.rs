@@ -62,6 +62,18 @@ pub enum ModelError {
         #[source]
         source: std::io::Error,
     },
+    /// A recording could not be loaded for prediction.
+    #[error(transparent)]
+    Audio(#[from] ser_audio::AudioError),
+    /// Features could not be computed from a recording.
+    #[error("features of {path}: {source}")]
+    Features {
+        /// The recording.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: ser_features::FeatureError,
+    },
     /// A model could not be written as JSON.
     #[error("cannot serialise the model file: {detail}")]
     Serialize {

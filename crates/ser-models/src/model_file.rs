@@ -16,7 +16,7 @@
 use std::fs;
 use std::path::Path;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use ser_features::FeatureSpec;
@@ -51,6 +51,18 @@ impl FeatureConfig {
             sample_rate: 22_050,
             offset: 0.5,
             duration: Some(3.0),
+        }
+    }
+}
+
+impl FeatureConfig {
+    /// The loading these features expect, as `ser_audio` options (mono).
+    pub fn load_options(&self) -> ser_audio::LoadOptions {
+        ser_audio::LoadOptions {
+            sample_rate: Some(self.sample_rate),
+            mono: true,
+            offset: self.offset,
+            duration: self.duration,
         }
     }
 }
@@ -279,6 +291,36 @@ impl ModelFile {
     /// The name of class `class`, if it exists.
     pub fn class_name(&self, class: usize) -> Option<&str> {
         self.classes.get(class).map(String::as_str)
+    }
+
+    /// Class scores of one clip already loaded at `sample_rate`: its features as
+    /// [`FeatureConfig::spec`] computes them, scaled, through the model. `path` only names the
+    /// clip in errors ([`ModelError::Features`]).
+    pub fn scores_of_samples(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        path: &Path,
+    ) -> Result<Array1<f32>, ModelError> {
+        let row = self
+            .features
+            .spec
+            .extract(samples, sample_rate)
+            .map_err(|source| ModelError::Features {
+                path: path.to_owned(),
+                source,
+            })?;
+        let x = Array2::from_shape_vec((1, row.len()), row).map_err(|_| ModelError::EmptyInput)?;
+        Ok(self.predict_scores(x.view())?.row(0).to_owned())
+    }
+
+    /// Class scores of the recording at `path`, loaded as [`FeatureConfig::load_options`] says.
+    /// Errors: [`ModelError::Audio`] when it cannot be loaded, [`ModelError::Features`] when its
+    /// features cannot be computed.
+    pub fn predict_file(&self, path: impl AsRef<Path>) -> Result<Array1<f32>, ModelError> {
+        let path = path.as_ref();
+        let audio = ser_audio::load(path, &self.features.load_options())?;
+        self.scores_of_samples(&audio.samples, audio.sample_rate, path)
     }
 }
 
