@@ -1,6 +1,8 @@
 //! `ModelFile::predict_file`: a recording in, class scores out, equal to doing each step by
 //! hand; a missing file is a typed error naming it.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 
 use ndarray::{Array1, Array2};
