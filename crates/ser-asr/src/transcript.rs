@@ -9,8 +9,10 @@ pub struct Transcript {
     /// PocketSphinx's path score (log domain, base 1.0001; higher is better). Comparable only
     /// between hypotheses of the same clip and search.
     pub score: i32,
-    /// Posterior probability of the hypothesis in [0, 1] when PocketSphinx computes one
-    /// (`ps_get_prob`; it needs a word lattice), otherwise `None`.
+    /// Posterior probability of the hypothesis in [0, 1] from the word lattice
+    /// (`ps_get_prob`), for [`Search::LanguageModel`](crate::Search::LanguageModel) only:
+    /// `None` for key phrases (no lattice) and grammars (PocketSphinx 0.8+5prealpha reports
+    /// 1 for every grammar hypothesis, right or wrong), and for an empty transcript.
     pub probability: Option<f64>,
 }
 

@@ -84,8 +84,7 @@ fn grammar_recognises_carrier_and_target_word() {
         };
         let t = asr.transcribe(&pcm).unwrap();
         assert_eq!(t.text, format!("say the word {word}"), "{t:?}");
-        let p = t.probability.unwrap();
-        assert!((0.0..=1.0).contains(&p), "{t:?}");
+        assert_eq!(t.probability, None, "{t:?}");
     }
 }
 

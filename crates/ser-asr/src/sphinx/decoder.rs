@@ -122,7 +122,9 @@ impl Transcriber {
             config: cmd_ln,
             _args: args,
             dict: config.dict.clone(),
-            posterior: !matches!(config.search, Search::Keyphrase { .. }),
+            // Grammar searches report a posterior of 1 for every hypothesis in this version, and
+            // key-phrase search none: only the language model's lattice posterior means anything.
+            posterior: matches!(config.search, Search::LanguageModel),
         };
         match &config.search {
             Search::LanguageModel => {}
