@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+/// Offline transcription (CMU PocketSphinx). Always present; without the `asr` feature
+/// `asr::Transcriber::new` returns `asr::AsrError::Disabled`, so callers can say it is off.
+pub use ser_asr as asr;
 pub use ser_audio as audio;
 pub use ser_data as data;
 pub use ser_features as features;
