@@ -4,12 +4,17 @@
 //! [`Stft`] is a plan: the FFT plan and the window are built once, the plan is `Send + Sync` and
 //! works through `&self`, and [`StftScratch`] carries every buffer a frame needs, so the per-frame
 //! path allocates nothing.
+//!
+//! For an even `n_fft` a frame is transformed as `n_fft / 2` complex samples (even samples real,
+//! odd ones imaginary) with rustfft, then split into the real signal's spectrum by one pass over
+//! separate real/imaginary arrays that the compiler vectorises; the power spectrum comes out of
+//! that same pass. An odd `n_fft` uses a full-length complex FFT.
 
 use std::sync::Arc;
 
 use ndarray::{Array2, ArrayViewMut2};
-use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
 
 use crate::error::{FeatureError, Result};
 use crate::signal::check_signal;
@@ -51,7 +56,11 @@ pub struct Stft {
     n_fft: usize,
     hop_length: usize,
     window: Vec<f32>,
-    fft: Arc<dyn RealToComplex<f32>>,
+    /// Complex FFT of length `n_fft / 2` (even `n_fft`) or `n_fft` (odd).
+    fft: Arc<dyn Fft<f32>>,
+    /// `cos(2πk / n_fft)` and `sin(2πk / n_fft)` for `k < n_fft / 2` (even `n_fft` only).
+    cos: Vec<f32>,
+    sin: Vec<f32>,
 }
 
 impl std::fmt::Debug for Stft {
@@ -67,9 +76,20 @@ impl std::fmt::Debug for Stft {
 /// clip processed by the same plan.
 #[derive(Debug, Clone)]
 pub struct StftScratch {
-    frame: Vec<f32>,
-    spectrum: Vec<Complex<f32>>,
+    /// The packed frame, transformed in place.
+    buf: Vec<Complex<f32>>,
     fft: Vec<Complex<f32>>,
+    spectrum: Vec<Complex<f32>>,
+    soa: SplitScratch,
+}
+
+/// Real and imaginary parts of the half-length transform `Z[k]` and of `Z[(M − k) mod M]`.
+#[derive(Debug, Clone)]
+struct SplitScratch {
+    zr: Vec<f32>,
+    zi: Vec<f32>,
+    rr: Vec<f32>,
+    ri: Vec<f32>,
 }
 
 impl Stft {
@@ -87,12 +107,26 @@ impl Stft {
                 reason: "must be at least 1".into(),
             });
         }
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        let even = n_fft.is_multiple_of(2);
+        let fft_len = if even { n_fft / 2 } else { n_fft };
+        let fft = FftPlanner::<f32>::new().plan_fft_forward(fft_len);
+        let (cos, sin) = if even {
+            (0..n_fft / 2)
+                .map(|k| {
+                    let a = 2.0 * std::f64::consts::PI * k as f64 / n_fft as f64;
+                    (a.cos() as f32, a.sin() as f32)
+                })
+                .unzip()
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Self {
             n_fft,
             hop_length,
             window: hann_periodic(n_fft),
             fft,
+            cos,
+            sin,
         })
     }
 
@@ -123,28 +157,38 @@ impl Stft {
 
     /// Allocates the buffers one frame needs.
     pub fn make_scratch(&self) -> StftScratch {
+        let fft_len = self.fft.len();
+        let n_bins = self.n_bins();
         StftScratch {
-            frame: self.fft.make_input_vec(),
-            spectrum: self.fft.make_output_vec(),
-            fft: self.fft.make_scratch_vec(),
+            buf: vec![Complex::default(); fft_len],
+            fft: vec![Complex::default(); self.fft.get_inplace_scratch_len()],
+            spectrum: vec![Complex::default(); n_bins],
+            soa: SplitScratch {
+                zr: vec![0.0; self.cos.len()],
+                zi: vec![0.0; self.cos.len()],
+                rr: vec![0.0; self.cos.len()],
+                ri: vec![0.0; self.cos.len()],
+            },
         }
     }
 
     /// Complex spectrum of frame `t` (centred at sample `t · hop_length`, zero padded beyond the
-    /// signal's ends). The signal is not checked here: callers check it once per clip. The
-    /// returned slice lives in `scratch`.
+    /// signal's ends), [`Stft::n_bins`] values. The signal is not checked here: callers check it
+    /// once per clip. The returned slice lives in `scratch`.
     pub fn frame_spectrum<'s>(
         &self,
         signal: &[f32],
         t: usize,
         scratch: &'s mut StftScratch,
     ) -> Result<&'s [Complex<f32>]> {
-        self.load_frame(signal, t, &mut scratch.frame);
-        self.fft
-            .process_with_scratch(&mut scratch.frame, &mut scratch.spectrum, &mut scratch.fft)
-            .map_err(|e| FeatureError::Fft {
-                message: e.to_string(),
-            })?;
+        self.transform(signal, t, scratch)?;
+        if self.cos.is_empty() {
+            let n_bins = self.n_bins();
+            scratch.spectrum.copy_from_slice(&scratch.buf[..n_bins]);
+        } else {
+            let spectrum = &mut scratch.spectrum;
+            self.split(&scratch.buf, |k, x| spectrum[k] = x);
+        }
         Ok(&scratch.spectrum)
     }
 
@@ -156,21 +200,102 @@ impl Stft {
         scratch: &mut StftScratch,
         power: &mut [f32],
     ) -> Result<()> {
-        let spectrum = self.frame_spectrum(signal, t, scratch)?;
-        if power.len() != spectrum.len() {
+        if power.len() != self.n_bins() {
             return Err(FeatureError::ShapeMismatch {
-                expected: vec![spectrum.len()],
+                expected: vec![self.n_bins()],
                 actual: vec![power.len()],
             });
         }
-        for (p, c) in power.iter_mut().zip(spectrum) {
-            *p = c.re * c.re + c.im * c.im;
+        self.transform(signal, t, scratch)?;
+        if self.cos.is_empty() {
+            for (p, c) in power.iter_mut().zip(&scratch.buf) {
+                *p = c.re * c.re + c.im * c.im;
+            }
+        } else {
+            self.split_power(&scratch.buf, &mut scratch.soa, power);
         }
         Ok(())
     }
 
-    /// Windowed frame `t` of the zero-padded, centred signal.
-    fn load_frame(&self, signal: &[f32], t: usize, frame: &mut [f32]) {
+    /// Loads frame `t` into `scratch.buf` and transforms it in place.
+    fn transform(&self, signal: &[f32], t: usize, scratch: &mut StftScratch) -> Result<()> {
+        let buf = &mut scratch.buf;
+        if buf.len() != self.fft.len() || scratch.fft.len() < self.fft.get_inplace_scratch_len() {
+            return Err(FeatureError::ShapeMismatch {
+                expected: vec![self.fft.len()],
+                actual: vec![buf.len()],
+            });
+        }
+        self.load_frame(signal, t, buf);
+        self.fft.process_with_scratch(buf, &mut scratch.fft);
+        Ok(())
+    }
+
+    /// Even `n_fft`: the real signal's spectrum from the half-length transform `Z` of the packed
+    /// frame (`M = n_fft / 2`): `X[k] = E[k] + e^{−2πik/n_fft} O[k]` with
+    /// `E = (Z[k] + conj Z[M−k]) / 2` (the even samples' spectrum) and
+    /// `O = (Z[k] − conj Z[M−k]) / 2i` (the odd samples'). Bins `k` and `M − k` share their
+    /// inputs, so they are made together; `put(k, X[k])` receives every bin.
+    fn split(&self, z: &[Complex<f32>], mut put: impl FnMut(usize, Complex<f32>)) {
+        let m = self.cos.len();
+        put(0, Complex::new(z[0].re + z[0].im, 0.0));
+        put(m, Complex::new(z[0].re - z[0].im, 0.0));
+        for k in 1..=m / 2 {
+            let j = m - k;
+            let (a, b) = (z[k], z[j]);
+            let (c, s) = (self.cos[k], self.sin[k]);
+            let e_re = 0.5 * (a.re + b.re);
+            let e_im = 0.5 * (a.im - b.im);
+            let o_re = 0.5 * (a.im + b.im);
+            let o_im = -0.5 * (a.re - b.re);
+            let p = c * o_re + s * o_im;
+            let q = c * o_im - s * o_re;
+            put(k, Complex::new(e_re + p, e_im + q));
+            put(j, Complex::new(e_re - p, q - e_im));
+        }
+    }
+
+    /// [`Stft::split`] straight to the power spectrum, in passes over separate real and
+    /// imaginary arrays (forward, and reversed for `Z[M−k]`) so that each one vectorises.
+    fn split_power(&self, z: &[Complex<f32>], soa: &mut SplitScratch, power: &mut [f32]) {
+        let m = self.cos.len();
+        let SplitScratch { zr, zi, rr, ri } = soa;
+        for ((c, r), i) in z.iter().zip(zr.iter_mut()).zip(zi.iter_mut()) {
+            *r = c.re;
+            *i = c.im;
+        }
+        // rr[k] = zr[(m − k) mod m]: zr[0], then zr[m−1], zr[m−2], …
+        rr[0] = zr[0];
+        ri[0] = zi[0];
+        for (d, &s) in rr[1..].iter_mut().zip(zr[1..].iter().rev()) {
+            *d = s;
+        }
+        for (d, &s) in ri[1..].iter_mut().zip(zi[1..].iter().rev()) {
+            *d = s;
+        }
+        let iter = power[..m]
+            .iter_mut()
+            .zip(zr.iter().zip(zi.iter()))
+            .zip(rr.iter().zip(ri.iter()))
+            .zip(self.cos.iter().zip(self.sin.iter()));
+        for (((p, (&ar, &ai)), (&br, &bi)), (&c, &s)) in iter {
+            let e_re = 0.5 * (ar + br);
+            let e_im = 0.5 * (ai - bi);
+            let o_re = 0.5 * (ai + bi);
+            let o_im = -0.5 * (ar - br);
+            let x_re = e_re + c * o_re + s * o_im;
+            let x_im = e_im + c * o_im - s * o_re;
+            *p = x_re * x_re + x_im * x_im;
+        }
+        // X[0] is real (x_im above cancels only up to rounding); X[m] = E[0] − O[0].
+        power[0] = (zr[0] + zi[0]).powi(2);
+        power[m] = (zr[0] - zi[0]).powi(2);
+    }
+
+    /// Windowed frame `t` of the zero-padded, centred signal, packed for the FFT: for an even
+    /// `n_fft` sample pairs `(2n, 2n+1)` become one complex value, for an odd one each sample is a
+    /// real value.
+    fn load_frame(&self, signal: &[f32], t: usize, buf: &mut [Complex<f32>]) {
         let pad = self.n_fft / 2;
         // Frame t covers signal indices [t·hop − pad, t·hop − pad + n_fft).
         let start = (t * self.hop_length) as isize - pad as isize;
@@ -178,16 +303,40 @@ impl Stft {
         let n = self.n_fft as isize;
         let lo = (-start).clamp(0, n) as usize; // first frame index inside the signal
         let hi = (len - start).clamp(0, n) as usize; // one past the last
-        if lo >= hi {
-            frame.fill(0.0);
+        let w = &self.window;
+        if self.cos.is_empty() {
+            for (i, c) in buf.iter_mut().enumerate() {
+                let x = if i >= lo && i < hi {
+                    signal[(start + i as isize) as usize] * w[i]
+                } else {
+                    0.0
+                };
+                *c = Complex::new(x, 0.0);
+            }
             return;
         }
-        frame[..lo].fill(0.0);
-        frame[hi..].fill(0.0);
-        let s0 = (start + lo as isize) as usize;
-        let src = &signal[s0..s0 + (hi - lo)];
-        for ((out, &x), &w) in frame[lo..hi].iter_mut().zip(src).zip(&self.window[lo..hi]) {
-            *out = x * w;
+        if lo == 0 && hi == self.n_fft {
+            // Whole frame inside the signal: the common case, a straight vectorisable pass.
+            let s0 = start as usize;
+            let src = &signal[s0..s0 + self.n_fft];
+            for ((c, x), w) in buf
+                .iter_mut()
+                .zip(src.chunks_exact(2))
+                .zip(w.chunks_exact(2))
+            {
+                *c = Complex::new(x[0] * w[0], x[1] * w[1]);
+            }
+            return;
+        }
+        let sample = |i: usize| {
+            if i >= lo && i < hi {
+                signal[(start + i as isize) as usize] * w[i]
+            } else {
+                0.0
+            }
+        };
+        for (n2, c) in buf.iter_mut().enumerate() {
+            *c = Complex::new(sample(2 * n2), sample(2 * n2 + 1));
         }
     }
 
@@ -215,11 +364,10 @@ impl Stft {
                 actual: out.shape().to_vec(),
             });
         }
+        let mut power = vec![0f32; self.n_bins()];
         for (t, mut column) in out.columns_mut().into_iter().enumerate() {
-            let spectrum = self.frame_spectrum(signal, t, scratch)?;
-            for (p, c) in column.iter_mut().zip(spectrum) {
-                *p = c.re * c.re + c.im * c.im;
-            }
+            self.frame_power(signal, t, scratch, &mut power)?;
+            column.iter_mut().zip(&power).for_each(|(o, &p)| *o = p);
         }
         Ok(())
     }
@@ -247,4 +395,75 @@ impl Stft {
 /// One-shot power spectrogram (builds a plan; prefer [`Stft`] for many clips).
 pub fn power_spectrogram(signal: &[f32], n_fft: usize, hop_length: usize) -> Result<Array2<f32>> {
     Stft::new(n_fft, hop_length)?.power_spectrogram(signal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Direct DFT of the windowed, centred, zero-padded frame `t`.
+    fn naive_frame(signal: &[f32], n_fft: usize, hop: usize, t: usize) -> Vec<Complex<f64>> {
+        let w = hann_periodic(n_fft);
+        let start = (t * hop) as isize - (n_fft / 2) as isize;
+        let frame: Vec<f64> = (0..n_fft)
+            .map(|i| {
+                let j = start + i as isize;
+                if j >= 0 && (j as usize) < signal.len() {
+                    signal[j as usize] as f64 * w[i] as f64
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        (0..=n_fft / 2)
+            .map(|k| {
+                frame
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &x)| {
+                        let a = -2.0 * std::f64::consts::PI * (k * n) as f64 / n_fft as f64;
+                        Complex::new(x * a.cos(), x * a.sin())
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn even_and_odd_lengths_match_a_direct_dft() {
+        let signal: Vec<f32> = (0..300)
+            .map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) + (i as f32 * 0.3).sin())
+            .collect();
+        for n_fft in [2, 3, 6, 7, 8, 10, 16, 33, 64, 100] {
+            let hop = (n_fft / 3).max(1);
+            let stft = Stft::new(n_fft, hop).unwrap();
+            let spec = stft.complex_spectrogram(&signal).unwrap();
+            assert_eq!(spec.dim(), (1 + n_fft / 2, stft.n_frames(signal.len())));
+            let power = stft.power_spectrogram(&signal).unwrap();
+            for (p, c) in power.iter().zip(&spec) {
+                assert!(
+                    (p - c.norm_sqr()).abs() <= 1e-5 * (1.0 + p),
+                    "n_fft {n_fft}: {p} vs {c}"
+                );
+            }
+            for t in [0, 1, spec.ncols() / 2, spec.ncols() - 1] {
+                let want = naive_frame(&signal, n_fft, hop, t);
+                for (k, w) in want.iter().enumerate() {
+                    let got = spec[[k, t]];
+                    let err =
+                        ((got.re as f64 - w.re).powi(2) + (got.im as f64 - w.im).powi(2)).sqrt();
+                    assert!(
+                        err < 1e-4 * n_fft as f64,
+                        "n_fft {n_fft} t {t} k {k}: {got} vs {w}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_bad_sizes() {
+        assert!(Stft::new(1, 4).is_err());
+        assert!(Stft::new(8, 0).is_err());
+    }
 }
