@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use ser_audio::{LoadOptions, load};
+use ser_asr::{AsrConfig, AsrError, Transcriber, pcm16k_from_f32};
+use ser_audio::{LoadOptions, load, resample};
 use ser_data::Corpus;
 use ser_features::db::{DbParams, power_to_db};
 use ser_features::stft::Stft;
@@ -13,6 +14,8 @@ use crate::plots::{spectrogram_db, waveplot};
 /// STFT size and hop of the spectrograms (librosa's defaults).
 const N_FFT: usize = 2048;
 const HOP: usize = 512;
+/// Rate of the example clips (librosa's default load).
+const STUDY_RATE: u32 = 22_050;
 
 /// Stage 3: for each emotion, its first clip (in path order) drawn as a waveplot and a dB
 /// spectrogram, loaded as librosa does by default (22050 Hz, mono, whole file).
@@ -66,11 +69,46 @@ pub(crate) fn plots(
     Ok(clips)
 }
 
-/// Stage 4: transcribes the example clips when the `asr` feature is built in; otherwise says
-/// plainly that it is off. Returns a one-line status.
+/// Stage 4: transcribes the example clips with CMU PocketSphinx when the `asr` feature is built
+/// in (open-vocabulary en-us language model, as the seed used a general recogniser); otherwise
+/// says plainly that it is off. Returns a one-line status.
 pub(crate) fn transcribe(clips: &mut [ExampleClip], stages: &Stages) -> String {
-    let _ = clips;
-    let status = "speech recognition is off".to_string();
+    let mut recogniser = match Transcriber::new(&AsrConfig::default()) {
+        Ok(t) => t,
+        Err(AsrError::Disabled) => {
+            let status = "off: this build has no speech recogniser (build with `--features asr`, \
+                          which needs libpocketsphinx-dev and pocketsphinx-en-us)"
+                .to_string();
+            stages.say(&status);
+            return status;
+        }
+        Err(e) => {
+            let status = format!("unavailable: {e}");
+            stages.say(&status);
+            return status;
+        }
+    };
+    let (mut done, mut carrier) = (0, 0);
+    for clip in clips.iter_mut() {
+        let heard = pcm16k_from_f32(&clip.samples, STUDY_RATE, resample)
+            .and_then(|pcm| recogniser.transcribe(&pcm));
+        match heard {
+            Ok(t) => {
+                done += 1;
+                if t.contains_phrase("say the word") {
+                    carrier += 1;
+                }
+                stages.say(format!("{}: “{}”", clip.emotion, t.text));
+                clip.transcript = Some(t.text);
+            }
+            Err(e) => stages.say(format!("{}: {}: {e}", clip.emotion, clip.file.display())),
+        }
+    }
+    let status = format!(
+        "CMU PocketSphinx, en-us language model: {done} of {} clips transcribed; \
+         the carrier phrase “say the word” heard in {carrier}",
+        clips.len()
+    );
     stages.say(&status);
     status
 }

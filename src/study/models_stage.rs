@@ -334,6 +334,13 @@ pub(crate) fn run(
         out,
     )?;
     say_result(stages, &lstm);
+    candidates.push(Candidate {
+        name: "lstm".to_string(),
+        accuracy: lstm.metrics.accuracy,
+        spec: FeatureSpec::Mfcc40Mean,
+        scaler: None,
+        model: AnyModel::from(lstm_model),
+    });
 
     stages.start("8. Enriched features; linear SVM and KNN");
     for (r, c) in classical(FeatureSpec::Mfcc40Mean, &train, &test, true, out, stages)? {
