@@ -277,11 +277,22 @@ fn finish(
 }
 
 /// Averages interleaved channels: sum in channel order, then divide (as numpy's `mean`).
+///
+/// Float files may hold finite samples near `f32::MAX`, whose `f32` sum overflows; such a
+/// frame is averaged in `f64` instead, so finite input always gives finite output (a mean
+/// never exceeds its largest term). Other frames keep the `f32` sum, bit for bit.
 fn mix_to_mono(samples: &[f32], channels: usize) -> Vec<f32> {
     let n = channels as f32;
     samples
         .chunks_exact(channels)
-        .map(|frame| frame.iter().sum::<f32>() / n)
+        .map(|frame| {
+            let sum = frame.iter().sum::<f32>();
+            if sum.is_finite() {
+                sum / n
+            } else {
+                (frame.iter().map(|&s| f64::from(s)).sum::<f64>() / channels as f64) as f32
+            }
+        })
         .collect()
 }
 
