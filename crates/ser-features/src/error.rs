@@ -61,12 +61,6 @@ pub enum FeatureError {
         /// The names accepted, comma separated.
         known: String,
     },
-    /// A computation this version does not offer yet.
-    #[error("not supported: {what}")]
-    Unsupported {
-        /// What was asked for.
-        what: &'static str,
-    },
     /// The FFT library refused a buffer (a bug in this crate if it ever happens).
     #[error("FFT failed: {message}")]
     Fft {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod chroma;
 pub mod db;
 pub mod dct;
 mod error;
@@ -8,11 +9,15 @@ pub mod mel;
 pub mod mfcc;
 pub mod signal;
 pub mod spec;
+pub mod spectral;
+pub mod spectrogram;
 pub mod stft;
+pub mod temporal;
 
 pub use error::{FeatureError, Result};
 pub use mfcc::{Mfcc, MfccParams, MfccScratch};
 pub use spec::{FeatureExtractor, FeatureSpec};
+pub use spectrogram::{PreciseStft, Spectrogram};
 
 #[cfg(test)]
 mod send_sync {
@@ -25,5 +30,6 @@ mod send_sync {
         assert_send_sync::<crate::mel::MelFilterbank>();
         assert_send_sync::<crate::MfccScratch>();
         assert_send_sync::<crate::FeatureExtractor>();
+        assert_send_sync::<crate::PreciseStft>();
     }
 }

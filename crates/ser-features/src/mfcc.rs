@@ -9,6 +9,7 @@ use crate::dct::dct_matrix;
 use crate::error::{FeatureError, Result};
 use crate::mel::{MelFilterbank, MelNorm, MelParams};
 use crate::signal::check_signal;
+use crate::spectrogram::Spectrogram;
 use crate::stft::{Stft, StftScratch};
 
 /// MFCC parameters. [`MfccParams::default`] is librosa's `feature.mfcc` default; [`MfccParams::study`]
@@ -276,13 +277,91 @@ impl Mfcc {
         scratch: &mut MfccScratch,
     ) -> Result<Array1<f32>> {
         let log_mel = self.log_mel_into(signal, scratch)?;
+        Ok(self.dct_of_mean(log_mel))
+    }
+
+    /// Log-mel spectrogram (`power_to_db` of the mel spectrogram), `n_mels × frames` like
+    /// librosa's `power_to_db(melspectrogram(y))`.
+    pub fn log_mel(&self, signal: &[f32]) -> Result<Array2<f32>> {
+        let mut scratch = self.make_scratch();
+        Ok(self.log_mel_into(signal, &mut scratch)?.t().to_owned())
+    }
+
+    /// MFCCs from a clip's shared power spectrogram (made with this plan's `n_fft`, hop and rate).
+    pub fn process_spectrogram(&self, spec: &Spectrogram) -> Result<Array2<f32>> {
+        let mut scratch = self.make_scratch();
+        let log_mel = self.log_mel_from_spectrogram(spec, &mut scratch)?;
+        Ok(self.dct.dot(&log_mel.t()))
+    }
+
+    /// The study's MFCC mean from a clip's shared power spectrogram.
+    pub fn mean_from_spectrogram(
+        &self,
+        spec: &Spectrogram,
+        scratch: &mut MfccScratch,
+    ) -> Result<Array1<f32>> {
+        let log_mel = self.log_mel_from_spectrogram(spec, scratch)?;
+        Ok(self.dct_of_mean(log_mel))
+    }
+
+    fn log_mel_from_spectrogram<'s>(
+        &self,
+        spec: &Spectrogram,
+        scratch: &'s mut MfccScratch,
+    ) -> Result<ArrayView2<'s, f32>> {
+        if spec.sample_rate() != self.params.sample_rate
+            || spec.n_fft() != self.params.n_fft
+            || spec.hop_length() != self.params.hop_length
+        {
+            return Err(FeatureError::InvalidParameter {
+                name: "spectrogram",
+                reason: format!(
+                    "made at {} Hz, n_fft {}, hop {}; this plan wants {} Hz, n_fft {}, hop {}",
+                    spec.sample_rate(),
+                    spec.n_fft(),
+                    spec.hop_length(),
+                    self.params.sample_rate,
+                    self.params.n_fft,
+                    self.params.hop_length
+                ),
+            });
+        }
+        let n_mels = self.params.n_mels;
+        let frames = spec.n_frames();
+        scratch.log_mel.resize(frames * n_mels, 0.0);
+        let reference_db = self.db.reference_db();
+        let mut max = f32::NEG_INFINITY;
+        for (power, row) in spec
+            .frames()
+            .rows()
+            .into_iter()
+            .zip(scratch.log_mel.chunks_exact_mut(n_mels))
+        {
+            scratch
+                .power
+                .iter_mut()
+                .zip(power)
+                .for_each(|(d, &p)| *d = p);
+            self.mel.apply_unchecked_len(&scratch.power, row);
+            max = max.max(to_db_in_place(row, self.db.amin, reference_db));
+        }
+        clamp_top_db(&mut scratch.log_mel, max, self.db.top_db);
+        ArrayView2::from_shape((frames, n_mels), &scratch.log_mel[..]).map_err(|_| {
+            FeatureError::ShapeMismatch {
+                expected: vec![frames, n_mels],
+                actual: vec![scratch.log_mel.len()],
+            }
+        })
+    }
+
+    /// DCT of the mean log-mel frame (= mean of the MFCC frames, the DCT being linear).
+    fn dct_of_mean(&self, log_mel: ArrayView2<'_, f32>) -> Array1<f32> {
         let frames = log_mel.nrows() as f64;
         let mut mean = vec![0f64; self.params.n_mels];
         for row in log_mel.rows() {
             mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v as f64);
         }
-        Ok(self
-            .dct
+        self.dct
             .rows()
             .into_iter()
             .map(|d| {
@@ -291,14 +370,7 @@ impl Mfcc {
                     .map(|(&a, &m)| a as f64 * m / frames)
                     .sum::<f64>() as f32
             })
-            .collect())
-    }
-
-    /// Log-mel spectrogram (`power_to_db` of the mel spectrogram), `n_mels × frames` like
-    /// librosa's `power_to_db(melspectrogram(y))`.
-    pub fn log_mel(&self, signal: &[f32]) -> Result<Array2<f32>> {
-        let mut scratch = self.make_scratch();
-        Ok(self.log_mel_into(signal, &mut scratch)?.t().to_owned())
+            .collect()
     }
 
     /// Fills `scratch.log_mel` with the clip's log-mel frames and returns them as a

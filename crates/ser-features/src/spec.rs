@@ -7,8 +7,12 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::chroma::chroma_stft;
 use crate::error::{FeatureError, Result};
 use crate::mfcc::{Mfcc, MfccParams, MfccScratch};
+use crate::spectral::spectral_contrast;
+use crate::spectrogram::{PreciseStft, Spectrogram};
+use crate::temporal::{rms, zero_crossing_rate};
 
 /// Which clip vector to compute. Serialised as `"mfcc40"` / `"enriched"` (also what
 /// [`FromStr`] and [`fmt::Display`] use), so a model file can record it.
@@ -114,6 +118,7 @@ pub struct FeatureExtractor {
     spec: FeatureSpec,
     sample_rate: u32,
     mfcc: Mfcc,
+    precise: PreciseStft,
 }
 
 /// Reusable buffers for [`FeatureExtractor::extract_with_scratch`].
@@ -125,11 +130,14 @@ pub struct ExtractorScratch {
 impl FeatureExtractor {
     /// Builds the plans for `spec` at `sample_rate` Hz (librosa's other defaults).
     pub fn new(spec: FeatureSpec, sample_rate: u32) -> Result<Self> {
-        let mfcc = Mfcc::new(&MfccParams::study().sample_rate(sample_rate))?;
+        let params = MfccParams::study().sample_rate(sample_rate);
+        let mfcc = Mfcc::new(&params)?;
+        let precise = PreciseStft::new(params.n_fft, params.hop_length)?;
         Ok(Self {
             spec,
             sample_rate,
             mfcc,
+            precise,
         })
     }
 
@@ -166,9 +174,42 @@ impl FeatureExtractor {
                 .mfcc
                 .mean_with_scratch(samples, &mut scratch.mfcc)?
                 .to_vec()),
-            FeatureSpec::Enriched => Err(FeatureError::Unsupported {
-                what: "the enriched set (chroma and spectral contrast are not implemented yet)",
-            }),
+            FeatureSpec::Enriched => self.enriched(samples, scratch),
         }
     }
+
+    /// The enriched vector from one shared `f64` STFT (librosa's precision: spectral contrast
+    /// needs it) plus two time-domain passes.
+    fn enriched(&self, samples: &[f32], scratch: &mut ExtractorScratch) -> Result<Vec<f32>> {
+        let spec = Spectrogram::compute_precise(&self.precise, samples, self.sample_rate)?;
+        let mut out = Vec::with_capacity(FeatureSpec::Enriched.dim());
+        out.extend(self.mfcc.mean_from_spectrogram(&spec, &mut scratch.mfcc)?);
+        push_row_means(&mut out, chroma_stft(&spec)?.view());
+        // Mean power mel spectrum.
+        let bank = self.mfcc.mel_filterbank();
+        let mut mel = vec![0f32; bank.n_mels()];
+        let mut sum = vec![0f64; bank.n_mels()];
+        for frame in spec.frames().rows() {
+            let power: Vec<f32> = frame.to_vec();
+            bank.apply(&power, &mut mel)?;
+            sum.iter_mut().zip(&mel).for_each(|(s, &m)| *s += m as f64);
+        }
+        let frames = spec.n_frames() as f64;
+        out.extend(sum.iter().map(|s| (s / frames) as f32));
+        push_row_means(&mut out, spectral_contrast(&spec)?.view());
+        let (n_fft, hop) = (self.precise.n_fft(), self.precise.hop_length());
+        push_row_means(&mut out, zero_crossing_rate(samples, n_fft, hop)?.view());
+        push_row_means(&mut out, rms(samples, n_fft, hop)?.view());
+        Ok(out)
+    }
+}
+
+/// Appends the mean over frames (columns) of every row.
+fn push_row_means(out: &mut Vec<f32>, rows: ndarray::ArrayView2<'_, f32>) {
+    let n = rows.ncols().max(1) as f64;
+    out.extend(
+        rows.rows()
+            .into_iter()
+            .map(|r| (r.iter().map(|&v| v as f64).sum::<f64>() / n) as f32),
+    );
 }

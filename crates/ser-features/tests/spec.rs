@@ -61,3 +61,34 @@ fn extract_reports_bad_input_and_bad_rates() {
         Err(FeatureError::InvalidParameter { .. })
     ));
 }
+
+#[test]
+fn enriched_matches_the_golden_arrays_means() {
+    for clip in common::CLIPS {
+        let y = load(clip, "load_study").data;
+        let got = FeatureSpec::Enriched.extract(&y, 22050).unwrap();
+        assert_eq!(got.len(), FeatureSpec::Enriched.dim());
+        // The study's enriched vector: row means of mfcc, chroma, mel, contrast, zcr, rms.
+        let mut want = load(clip, "mfcc_mean").data;
+        for name in [
+            "chroma_stft",
+            "mel_spectrogram",
+            "spectral_contrast",
+            "zero_crossing_rate",
+            "rms",
+        ] {
+            let a = load(clip, name).array2();
+            want.extend(a.rows().into_iter().map(|r| r.mean().unwrap()));
+        }
+        assert_eq!(want.len(), got.len());
+        for (i, ((g, w), name)) in got
+            .iter()
+            .zip(&want)
+            .zip(FeatureSpec::Enriched.names())
+            .enumerate()
+        {
+            let tol = 1e-3 * w.abs().max(1e-2);
+            assert!((g - w).abs() <= tol, "{clip} [{i}] {name}: {g} vs {w}");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! One power spectrogram per clip, shared by every spectral feature.
+
+use std::sync::Arc;
+
+use ndarray::{Array2, ArrayView2};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
+
+use crate::error::{FeatureError, Result};
+use crate::signal::check_signal;
+use crate::stft::Stft;
+
+/// The power spectrogram `|STFT|²` of one clip with the parameters it was made with. Stored frame
+/// by frame (`frames × bins`, each frame contiguous); [`Spectrogram::power`] gives librosa's
+/// orientation (`bins × frames`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spectrogram {
+    frames: Array2<f32>,
+    sample_rate: u32,
+    n_fft: usize,
+    hop_length: usize,
+}
+
+impl Spectrogram {
+    /// Computes the power spectrogram of `signal` (at `sample_rate` Hz) with `stft`.
+    pub fn compute(stft: &Stft, signal: &[f32], sample_rate: u32) -> Result<Self> {
+        check_signal(signal)?;
+        if sample_rate == 0 {
+            return Err(FeatureError::InvalidParameter {
+                name: "sample_rate",
+                reason: "must be positive".into(),
+            });
+        }
+        let n_frames = stft.n_frames(signal.len());
+        let mut frames = Array2::zeros((n_frames, stft.n_bins()));
+        let mut scratch = stft.make_scratch();
+        for (t, mut row) in frames.rows_mut().into_iter().enumerate() {
+            match row.as_slice_mut() {
+                Some(out) => stft.frame_power(signal, t, &mut scratch, out)?,
+                None => {
+                    return Err(FeatureError::ShapeMismatch {
+                        expected: vec![stft.n_bins()],
+                        actual: row.shape().to_vec(),
+                    });
+                }
+            }
+        }
+        Ok(Self {
+            frames,
+            sample_rate,
+            n_fft: stft.n_fft(),
+            hop_length: stft.hop_length(),
+        })
+    }
+
+    /// Computes the power spectrogram with [`PreciseStft`] (an `f64` FFT, as librosa does).
+    pub fn compute_precise(stft: &PreciseStft, signal: &[f32], sample_rate: u32) -> Result<Self> {
+        check_signal(signal)?;
+        if sample_rate == 0 {
+            return Err(FeatureError::InvalidParameter {
+                name: "sample_rate",
+                reason: "must be positive".into(),
+            });
+        }
+        let n_frames = crate::stft::frame_count(signal.len(), stft.n_fft, stft.hop_length);
+        let n_bins = 1 + stft.n_fft / 2;
+        let mut frames = Array2::zeros((n_frames, n_bins));
+        let mut buf = vec![Complex::<f64>::default(); stft.n_fft];
+        let mut scratch = vec![Complex::<f64>::default(); stft.fft.get_inplace_scratch_len()];
+        let pad = (stft.n_fft / 2) as isize;
+        for (t, mut row) in frames.rows_mut().into_iter().enumerate() {
+            let start = (t * stft.hop_length) as isize - pad;
+            for (i, (c, &w)) in buf.iter_mut().zip(&stft.window).enumerate() {
+                let j = start + i as isize;
+                let x = if j >= 0 && (j as usize) < signal.len() {
+                    signal[j as usize] as f64 * w
+                } else {
+                    0.0
+                };
+                *c = Complex::new(x, 0.0);
+            }
+            stft.fft.process_with_scratch(&mut buf, &mut scratch);
+            for (p, c) in row.iter_mut().zip(&buf) {
+                // librosa stores complex64, then takes |·| in f32.
+                let mag = (c.re as f32).hypot(c.im as f32);
+                *p = mag * mag;
+            }
+        }
+        Ok(Self {
+            frames,
+            sample_rate,
+            n_fft: stft.n_fft,
+            hop_length: stft.hop_length,
+        })
+    }
+
+    /// Power, `bins × frames` (librosa's orientation; a transposed view).
+    pub fn power(&self) -> ArrayView2<'_, f32> {
+        self.frames.t()
+    }
+
+    /// Power, `frames × bins` (each frame contiguous).
+    pub fn frames(&self) -> ArrayView2<'_, f32> {
+        self.frames.view()
+    }
+
+    /// Magnitude `|STFT|`, `bins × frames` (the square root of the power).
+    pub fn magnitude(&self) -> Array2<f32> {
+        self.power().mapv(f32::sqrt)
+    }
+
+    /// Number of frames.
+    pub fn n_frames(&self) -> usize {
+        self.frames.nrows()
+    }
+
+    /// Number of frequency bins, `1 + n_fft / 2`.
+    pub fn n_bins(&self) -> usize {
+        self.frames.ncols()
+    }
+
+    /// Sample rate in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// FFT length.
+    pub fn n_fft(&self) -> usize {
+        self.n_fft
+    }
+
+    /// Hop length in samples.
+    pub fn hop_length(&self) -> usize {
+        self.hop_length
+    }
+}
+
+/// An STFT plan computing in `f64` like librosa (window and FFT in double precision, rounded to
+/// `f32` at the end). About twice the cost of [`Stft`]; use it where a feature reads the
+/// spectrum's floor (spectral contrast's valleys sit at the signal's rounding noise, which an
+/// `f32` FFT would replace by its own).
+#[derive(Clone)]
+pub struct PreciseStft {
+    n_fft: usize,
+    hop_length: usize,
+    window: Vec<f64>,
+    fft: Arc<dyn Fft<f64>>,
+}
+
+impl std::fmt::Debug for PreciseStft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreciseStft")
+            .field("n_fft", &self.n_fft)
+            .field("hop_length", &self.hop_length)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreciseStft {
+    /// Builds the plan (`n_fft ≥ 2`, `hop_length ≥ 1`).
+    pub fn new(n_fft: usize, hop_length: usize) -> Result<Self> {
+        // Same checks and messages as the f32 plan.
+        Stft::new(n_fft, hop_length)?;
+        let window = (0..n_fft)
+            .map(|k| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * k as f64 / n_fft as f64).cos())
+            .collect();
+        Ok(Self {
+            n_fft,
+            hop_length,
+            window,
+            fft: FftPlanner::<f64>::new().plan_fft_forward(n_fft),
+        })
+    }
+
+    /// FFT length.
+    pub fn n_fft(&self) -> usize {
+        self.n_fft
+    }
+
+    /// Hop length in samples.
+    pub fn hop_length(&self) -> usize {
+        self.hop_length
+    }
+}
