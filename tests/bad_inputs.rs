@@ -940,11 +940,43 @@ fn one_class_training_sets() {
 fn empty_corpus_folder() {
     let dir = temp_dir("empty-corpus");
     let e = scan(&dir, &ScanOptions::default()).expect_err("nothing to scan");
-    assert!(matches!(e, DataError::NoSchemeFits { files: 0 }), "{e:?}");
+    assert!(
+        matches!(e, DataError::EmptyCorpus { ref root, skipped: 0 } if *root == dir),
+        "{e:?}"
+    );
     assert_eq!(
         e.to_string(),
-        "none of 0 file names fits a known naming scheme"
+        format!(
+            "{}: no audio files in this folder or below it (0 other files skipped)",
+            dir.display()
+        )
     );
+    // Only files that are not audio: still empty, and it says how many were skipped.
+    write(&dir, "notes.txt", b"recorded on tuesday");
+    let e = scan(&dir, &ScanOptions::default()).expect_err("no audio");
+    assert!(
+        matches!(e, DataError::EmptyCorpus { skipped: 1, .. }),
+        "{e:?}"
+    );
+    // Audio whose names fit no scheme at all: the folder and an example name.
+    let sub = dir.join("unnamed");
+    write(
+        &sub,
+        "take1.wav",
+        &wav16(&tone(220.0, 16_000, 1.0, 0.4), 16_000, 1),
+    );
+    let e = scan(&sub, &ScanOptions::default()).expect_err("no scheme");
+    assert!(
+        matches!(e, DataError::NoSchemeFitsIn { files: 1, .. }),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(&sub.display().to_string()) && msg.contains("\"take1.wav\""),
+        "{msg}"
+    );
+    std::fs::remove_dir_all(&sub).expect("clean up");
+    std::fs::remove_file(dir.join("notes.txt")).expect("clean up");
     // Forcing a scheme: an empty corpus, not an error.
     let opts = ScanOptions {
         scheme: ser::data::SchemeChoice::Force(Scheme::Tess),

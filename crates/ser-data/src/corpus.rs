@@ -378,8 +378,10 @@ fn majority<T: Ord + Clone>(values: impl Iterator<Item = T>) -> Option<T> {
 /// Reading runs in parallel; the result does not depend on the thread count.
 ///
 /// # Errors
-/// [`DataError::Io`] when `root` cannot be listed; [`DataError::NoSchemeFits`] when detecting
-/// and no audio file's name fits any scheme.
+/// [`DataError::Io`] when `root` cannot be listed; when detecting the scheme,
+/// [`DataError::EmptyCorpus`] when no audio file is found and [`DataError::NoSchemeFitsIn`] when
+/// no audio file's name fits any scheme (both name `root`). With a forced scheme an empty folder
+/// gives an empty corpus.
 pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Corpus> {
     let (paths, mut skipped) = walk(root)?;
     let reads: Vec<Read> = paths.par_iter().map(|p| read_one(p, opts)).collect();
@@ -402,7 +404,24 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Corpus> {
     }
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
 
-    let labelling = label_files(&audio_paths, opts.scheme)?;
+    if audio_paths.is_empty() && opts.scheme == SchemeChoice::Detect {
+        return Err(DataError::EmptyCorpus {
+            root: root.to_path_buf(),
+            skipped: skipped.len(),
+        });
+    }
+    let labelling = label_files(&audio_paths, opts.scheme).map_err(|e| match e {
+        DataError::NoSchemeFits { files } => DataError::NoSchemeFitsIn {
+            root: root.to_path_buf(),
+            files,
+            example: audio_paths
+                .first()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        },
+        other => other,
+    })?;
     let mut labels: BTreeMap<PathBuf, LabelledFile> = labelling
         .files
         .into_iter()

@@ -24,6 +24,27 @@ pub enum DataError {
         /// How many names were looked at.
         files: usize,
     },
+    /// A corpus folder with no audio file in it or below it (scanning with a detected scheme).
+    #[error("{}: no audio files in this folder or below it ({skipped} other files skipped)", root.display())]
+    EmptyCorpus {
+        /// The folder scanned.
+        root: PathBuf,
+        /// Files found that are not audio.
+        skipped: usize,
+    },
+    /// No audio file name in a corpus folder fits any naming scheme.
+    #[error(
+        "{}: none of its {files} audio file names fits a known naming scheme (e.g. {example:?}); rename the files or force a scheme",
+        root.display()
+    )]
+    NoSchemeFitsIn {
+        /// The folder scanned.
+        root: PathBuf,
+        /// Audio files found.
+        files: usize,
+        /// The first file name, as an example.
+        example: String,
+    },
     /// A label the encoder was not fitted on.
     #[error("label {label:?} is not one of the encoder's {n_classes} classes")]
     UnknownLabel {
