@@ -4,9 +4,12 @@
 pub mod chroma;
 pub mod db;
 pub mod dct;
+pub mod delta;
 mod error;
 pub mod mel;
 pub mod mfcc;
+pub mod pitch;
+pub mod rhythm;
 pub mod signal;
 pub mod spec;
 pub mod spectral;
