@@ -6,6 +6,7 @@ pub mod db;
 pub mod dct;
 pub mod delta;
 mod error;
+pub mod feature_set;
 pub mod mel;
 pub mod mfcc;
 pub mod pitch;
@@ -15,9 +16,11 @@ pub mod spec;
 pub mod spectral;
 pub mod spectrogram;
 pub mod stft;
+pub mod summary;
 pub mod temporal;
 
 pub use error::{FeatureError, Result};
+pub use feature_set::{Feature, FeatureSet, FeatureSetExtractor, FrameFeatures};
 pub use mfcc::{Mfcc, MfccParams, MfccScratch};
 pub use spec::{FeatureExtractor, FeatureSpec};
 pub use spectrogram::{PreciseStft, Spectrogram};
@@ -34,5 +37,6 @@ mod send_sync {
         assert_send_sync::<crate::MfccScratch>();
         assert_send_sync::<crate::FeatureExtractor>();
         assert_send_sync::<crate::PreciseStft>();
+        assert_send_sync::<crate::FeatureSetExtractor>();
     }
 }

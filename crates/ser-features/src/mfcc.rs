@@ -294,6 +294,15 @@ impl Mfcc {
         Ok(self.dct.dot(&log_mel.t()))
     }
 
+    /// Log-mel spectrogram (`n_mels × frames`) from a clip's shared power spectrogram.
+    pub fn log_mel_spectrogram(&self, spec: &Spectrogram) -> Result<Array2<f32>> {
+        let mut scratch = self.make_scratch();
+        Ok(self
+            .log_mel_from_spectrogram(spec, &mut scratch)?
+            .t()
+            .to_owned())
+    }
+
     /// The study's MFCC mean from a clip's shared power spectrogram.
     pub fn mean_from_spectrogram(
         &self,
