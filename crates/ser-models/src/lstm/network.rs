@@ -363,7 +363,7 @@ impl<F: Scalar> Network<F> {
     /// Logits (batch × outputs) with dropout off.
     pub fn logits(&self, batch: &SeqBatch<'_, F>) -> Result<Array2<F>, ModelError> {
         self.check_batch(batch)?;
-        Ok(self.forward(batch, None, false).0)
+        Ok(rayon::scope(|_| self.forward(batch, None, false).0))
     }
 
     /// Class probabilities (softmax of the logits), batch × outputs.
@@ -385,14 +385,17 @@ impl<F: Scalar> Network<F> {
     ) -> Result<(BatchLoss, Grads<F>), ModelError> {
         self.check_batch(batch)?;
         self.check_labels(batch, labels)?;
-        let (logits, caches) = self.forward(batch, dropout, true);
-        let LossOutput {
-            loss_sum,
-            correct,
-            dlogits,
-        } = softmax_cross_entropy(logits.view(), labels, scale);
-        let grads = self.backward(caches, dlogits);
-        Ok((BatchLoss { loss_sum, correct }, grads))
+        // Run on a pool thread, so the layers' many small parallel splits are cheap joins.
+        Ok(rayon::scope(|_| {
+            let (logits, caches) = self.forward(batch, dropout, true);
+            let LossOutput {
+                loss_sum,
+                correct,
+                dlogits,
+            } = softmax_cross_entropy(logits.view(), labels, scale);
+            let grads = self.backward(caches, dlogits);
+            (BatchLoss { loss_sum, correct }, grads)
+        }))
     }
 
     /// Cross-entropy and accuracy count with dropout off, no gradients.
