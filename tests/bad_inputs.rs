@@ -30,12 +30,27 @@ use ser::models::{
 // Making inputs
 // ---------------------------------------------------------------------------------------------
 
-/// A fresh folder for one test.
-fn temp_dir(test: &str) -> PathBuf {
+/// A fresh folder for one test, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(test: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("ser-bad-inputs-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    TempDir(dir)
 }
 
 fn chunk(id: &[u8; 4], size: u32, body: &[u8]) -> Vec<u8> {
@@ -734,7 +749,7 @@ fn huge_claims_stay_within_a_small_address_space() {
             "ulimit -v {CHILD_LIMIT_KIB} && exec \"$0\" --exact huge_claims_stay_within_a_small_address_space --nocapture --test-threads=1"
         ))
         .arg(&exe)
-        .env(CHILD_ENV, &dir)
+        .env(CHILD_ENV, dir.as_os_str())
         .output()
         .expect("run the child");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -941,7 +956,7 @@ fn empty_corpus_folder() {
     let dir = temp_dir("empty-corpus");
     let e = scan(&dir, &ScanOptions::default()).expect_err("nothing to scan");
     assert!(
-        matches!(e, DataError::EmptyCorpus { ref root, skipped: 0 } if *root == dir),
+        matches!(e, DataError::EmptyCorpus { ref root, skipped: 0 } if *root == *dir),
         "{e:?}"
     );
     assert_eq!(
