@@ -46,7 +46,7 @@ pub use init::{glorot_uniform, orthogonal};
 pub use model::{Lstm, LstmModel, LstmParams, Scaling, pad_sequences};
 pub use network::{BatchLoss, Grads, Layer, LayerSpec, Network, SeqBatch};
 pub use optimizer::{Adam, AdamConfig};
-pub use recurrent::{LstmCache, LstmGrads, LstmLayer};
+pub use recurrent::{LstmCache, LstmGrads, LstmLayer, Workspace};
 pub use rng::SplitMix64;
 pub use scalar::{Scalar, exp_f32};
 pub use training::{EarlyStopping, History, SequenceSet, TrainOptions, stratified_split, train};

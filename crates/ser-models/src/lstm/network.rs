@@ -7,7 +7,7 @@ use super::activation::{
     LossOutput, dropout_mask, relu, relu_backward, softmax_cross_entropy, softmax_rows,
 };
 use super::dense::DenseLayer;
-use super::recurrent::{LstmCache, LstmLayer};
+use super::recurrent::{LstmCache, LstmLayer, Workspace};
 use super::rng::SplitMix64;
 use super::scalar::Scalar;
 use crate::ModelError;
@@ -363,7 +363,10 @@ impl<F: Scalar> Network<F> {
     /// Logits (batch × outputs) with dropout off.
     pub fn logits(&self, batch: &SeqBatch<'_, F>) -> Result<Array2<F>, ModelError> {
         self.check_batch(batch)?;
-        Ok(rayon::scope(|_| self.forward(batch, None, false).0))
+        Ok(rayon::scope(|_| {
+            self.forward(batch, None, false, &mut Workspace::default())
+                .0
+        }))
     }
 
     /// Class probabilities (softmax of the logits), batch × outputs.
@@ -383,17 +386,29 @@ impl<F: Scalar> Network<F> {
         dropout: Option<&mut SplitMix64>,
         scale: F,
     ) -> Result<(BatchLoss, Grads<F>), ModelError> {
+        self.loss_and_grads_in(batch, labels, dropout, scale, &mut Workspace::default())
+    }
+
+    /// [`Self::loss_and_grads`] reusing the large buffers kept in `ws` from earlier batches.
+    pub fn loss_and_grads_in(
+        &self,
+        batch: &SeqBatch<'_, F>,
+        labels: &[usize],
+        dropout: Option<&mut SplitMix64>,
+        scale: F,
+        ws: &mut Workspace<F>,
+    ) -> Result<(BatchLoss, Grads<F>), ModelError> {
         self.check_batch(batch)?;
         self.check_labels(batch, labels)?;
         // Run on a pool thread, so the layers' many small parallel splits are cheap joins.
         Ok(rayon::scope(|_| {
-            let (logits, caches) = self.forward(batch, dropout, true);
+            let (logits, caches) = self.forward(batch, dropout, true, ws);
             let LossOutput {
                 loss_sum,
                 correct,
                 dlogits,
             } = softmax_cross_entropy(logits.view(), labels, scale);
-            let grads = self.backward(caches, dlogits);
+            let grads = self.backward(caches, dlogits, ws);
             (BatchLoss { loss_sum, correct }, grads)
         }))
     }
@@ -454,6 +469,7 @@ impl<F: Scalar> Network<F> {
         batch: &SeqBatch<'_, F>,
         mut dropout: Option<&mut SplitMix64>,
         keep: bool,
+        ws: &mut Workspace<F>,
     ) -> (Array2<F>, Vec<Cache<F>>) {
         let mut a = batch.x.to_owned();
         let mut steps = batch.steps;
@@ -461,7 +477,7 @@ impl<F: Scalar> Network<F> {
         for layer in &self.layers {
             match layer {
                 Layer::Lstm(l) => {
-                    let (out, cache) = l.forward(a, steps, batch.lengths, keep);
+                    let (out, cache) = l.forward(a, steps, batch.lengths, keep, ws);
                     if !l.return_sequences() {
                         steps = 1;
                     }
@@ -501,7 +517,12 @@ impl<F: Scalar> Network<F> {
         (a, caches)
     }
 
-    fn backward(&self, caches: Vec<Cache<F>>, dlogits: Array2<F>) -> Grads<F> {
+    fn backward(
+        &self,
+        caches: Vec<Cache<F>>,
+        dlogits: Array2<F>,
+        ws: &mut Workspace<F>,
+    ) -> Grads<F> {
         // The first layer with parameters needs no input gradient.
         let first_param = self
             .layers
@@ -514,7 +535,7 @@ impl<F: Scalar> Network<F> {
             let need_dx = idx > first_param;
             match (layer, cache) {
                 (Layer::Lstm(l), Cache::Lstm(c)) => {
-                    let g = l.backward(&c, d.view(), need_dx);
+                    let g = l.backward(*c, d.view(), need_dx, ws);
                     rev_tensors.push(g.b.into_dyn());
                     rev_tensors.push(g.w_h.into_dyn());
                     rev_tensors.push(g.w_x.into_dyn());

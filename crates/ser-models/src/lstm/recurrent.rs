@@ -124,6 +124,7 @@ impl<F: Scalar> LstmLayer<F> {
         steps: usize,
         lengths: Option<&[usize]>,
         keep_cache: bool,
+        ws: &mut Workspace<F>,
     ) -> (Array2<F>, Option<LstmCache<F>>) {
         let units = self.units();
         let g4 = 4 * units;
@@ -135,14 +136,14 @@ impl<F: Scalar> LstmLayer<F> {
         let mut z = if self.inputs() == 1 {
             let w = self.w_x.row(0).to_vec();
             let bias = self.b.to_vec();
-            let mut buf = Vec::with_capacity(tb * g4);
+            let mut buf = ws.take(tb * g4);
             for &xv in x.column(0) {
                 buf.extend(w.iter().zip(&bias).map(|(&w, &b)| xv * w + b));
             }
             Array2::from_shape_vec((tb, g4), buf)
                 .expect("the buffer holds exactly steps · batch rows of 4 · units")
         } else {
-            let mut z = Array2::<F>::zeros((tb, g4));
+            let mut z = ws.zeros((tb, g4));
             par_gemm(
                 F::one(),
                 &x.view(),
@@ -154,9 +155,9 @@ impl<F: Scalar> LstmLayer<F> {
             z
         };
 
-        let mut hs = Array2::<F>::zeros(((steps + 1) * batch, units));
-        let mut cs = Array2::<F>::zeros(((steps + 1) * batch, units));
-        let mut tanh_c = Array2::<F>::zeros((tb, units));
+        let mut hs = ws.zeros(((steps + 1) * batch, units));
+        let mut cs = ws.zeros(((steps + 1) * batch, units));
+        let mut tanh_c = ws.zeros((tb, units));
         for t in 0..steps {
             if t > 0 {
                 // h_0 = 0: the first step has no recurrent term.
@@ -187,7 +188,7 @@ impl<F: Scalar> LstmLayer<F> {
             hs.slice_axis(Axis(0), Slice::from(steps * batch..))
                 .to_owned()
         };
-        let cache = keep_cache.then(|| LstmCache {
+        let cache = LstmCache {
             x,
             gates: z,
             h: hs,
@@ -195,17 +196,23 @@ impl<F: Scalar> LstmLayer<F> {
             tanh_c,
             steps,
             lengths: lengths.map(<[usize]>::to_vec),
-        });
-        (out, cache)
+        };
+        if keep_cache {
+            (out, Some(cache))
+        } else {
+            ws.recycle(cache);
+            (out, None)
+        }
     }
 
     /// Back-propagation through time. `dout` is the loss gradient of the forward output
     /// (same shape). Returns the parameter gradients and, when `need_dx`, the input gradient.
     pub fn backward(
         &self,
-        cache: &LstmCache<F>,
+        cache: LstmCache<F>,
         dout: ArrayView2<'_, F>,
         need_dx: bool,
+        ws: &mut Workspace<F>,
     ) -> LstmGrads<F> {
         let units = self.units();
         let g4 = 4 * units;
@@ -215,7 +222,7 @@ impl<F: Scalar> LstmLayer<F> {
         let lengths = cache.lengths.as_deref();
         let one = F::one();
 
-        let mut dz = Array2::<F>::zeros((tb, g4));
+        let mut dz = ws.zeros((tb, g4));
         let mut dh = Array2::<F>::zeros((batch, units));
         let mut dh_prev = Array2::<F>::zeros((batch, units));
         let mut dc = Array2::<F>::zeros((batch, units));
@@ -296,6 +303,8 @@ impl<F: Scalar> LstmLayer<F> {
             );
             dx
         });
+        ws.recycle(cache);
+        ws.give(dz);
         LstmGrads { w_x, w_h, b, dx }
     }
 }
@@ -521,5 +530,64 @@ impl<F: Scalar> CellGradRows<'_, F> {
                 dcr[j] = dcv * fv;
             }
         }
+    }
+}
+
+/// Buffers kept between batches so the layers' large per-batch arrays (gates, states and their
+/// gradients: tens of MB for the study's network) are not fresh pages each time. Reuse
+/// changes no result.
+#[derive(Debug)]
+pub struct Workspace<F> {
+    free: Vec<Vec<F>>,
+}
+
+impl<F> Default for Workspace<F> {
+    fn default() -> Self {
+        Self { free: Vec::new() }
+    }
+}
+
+impl<F: Scalar> Workspace<F> {
+    /// Most buffers kept; more are dropped.
+    const KEEP: usize = 16;
+
+    /// An empty vector with room for `len` values: the smallest kept buffer that fits, or a
+    /// new one.
+    pub(crate) fn take(&mut self, len: usize) -> Vec<F> {
+        let best = self
+            .free
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= len)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
+        match best {
+            Some(i) => self.free.swap_remove(i),
+            None => Vec::with_capacity(len),
+        }
+    }
+
+    /// A zero-filled array of the given shape.
+    pub(crate) fn zeros(&mut self, shape: (usize, usize)) -> Array2<F> {
+        let mut v = self.take(shape.0 * shape.1);
+        v.resize(shape.0 * shape.1, F::zero());
+        Array2::from_shape_vec(shape, v).expect("the buffer holds exactly rows × columns values")
+    }
+
+    /// Keeps an array's buffer for reuse.
+    pub(crate) fn give(&mut self, a: Array2<F>) {
+        if self.free.len() < Self::KEEP {
+            let (mut v, _) = a.into_raw_vec_and_offset();
+            v.clear();
+            self.free.push(v);
+        }
+    }
+
+    fn recycle(&mut self, cache: LstmCache<F>) {
+        self.give(cache.gates);
+        self.give(cache.h);
+        self.give(cache.c);
+        self.give(cache.tanh_c);
+        self.give(cache.x);
     }
 }

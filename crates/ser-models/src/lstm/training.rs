@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::network::{BatchLoss, Grads, Network, SeqBatch};
 use super::optimizer::{Adam, AdamConfig};
+use super::recurrent::Workspace;
 use super::rng::SplitMix64;
 use super::scalar::Scalar;
 use crate::ModelError;
@@ -294,17 +295,23 @@ pub(crate) fn batch_grads<F: Scalar>(
     idx: &[usize],
     chunks: usize,
     dropout: Option<&SplitMix64>,
+    workspaces: &mut Vec<Workspace<F>>,
 ) -> Result<(BatchLoss, Grads<F>), ModelError> {
     let scale = F::from_f64(1.0 / idx.len() as f64);
-    let piece = idx.len().div_ceil(chunks);
+    let piece = idx.len().div_ceil(chunks).max(1);
+    let n_parts = idx.len().div_ceil(piece);
+    if workspaces.len() < n_parts {
+        workspaces.resize_with(n_parts, Workspace::default);
+    }
     let parts: Vec<Result<(BatchLoss, Grads<F>), ModelError>> = idx
         .par_chunks(piece)
+        .zip(workspaces.par_iter_mut())
         .enumerate()
-        .map(|(k, part)| {
+        .map(|(k, (part, ws))| {
             let (x, lengths, labels) = gather::<F>(data, part);
             let batch = SeqBatch::new(x.view(), data.steps(), lengths.as_deref())?;
             let mut rng = dropout.map(|r| r.fork(k as u64));
-            net.loss_and_grads(&batch, &labels, rng.as_mut(), scale)
+            net.loss_and_grads_in(&batch, &labels, rng.as_mut(), scale, ws)
         })
         .collect();
     let mut total: Option<(BatchLoss, Grads<F>)> = None;
@@ -386,6 +393,7 @@ pub fn train<F: Scalar>(
     let mut best = f64::INFINITY;
     let mut best_weights: Option<Network<F>> = None;
     let mut since_best = 0;
+    let mut workspaces = Vec::new();
 
     for epoch in 0..options.epochs {
         shuffle_rng.shuffle(&mut train_idx);
@@ -393,8 +401,14 @@ pub fn train<F: Scalar>(
         let (mut loss_sum, mut correct) = (0.0, 0);
         for (b, idx) in train_idx.chunks(options.batch_size).enumerate() {
             let batch_rng = epoch_rng.fork(b as u64);
-            let (loss, mut grads) =
-                batch_grads(net, data, idx, options.batch_chunks, Some(&batch_rng))?;
+            let (loss, mut grads) = batch_grads(
+                net,
+                data,
+                idx,
+                options.batch_chunks,
+                Some(&batch_rng),
+                &mut workspaces,
+            )?;
             if !loss.loss_sum.is_finite() {
                 return Err(ModelError::Diverged { epoch });
             }
