@@ -2,6 +2,9 @@
 //! the spectrogram (`librosa.estimate_tuning` via `piptrack`), the chroma filterbank
 //! (`librosa.filters.chroma`), then each frame scaled to a maximum of 1.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{FeatureError, Result};
@@ -144,7 +147,7 @@ pub fn estimate_tuning(power: ArrayView2<'_, f32>, sample_rate: u32, n_fft: usiz
 /// `np.median` of `f32` values (mean of the two middle values for an even count).
 fn median_f32(values: &[f32]) -> f32 {
     let mut v = values.to_vec();
-    v.sort_by(f32::total_cmp);
+    v.sort_unstable_by(f32::total_cmp);
     let n = v.len();
     if n % 2 == 1 {
         v[n / 2]
@@ -196,12 +199,30 @@ fn pitch_tuning(frequencies: impl Iterator<Item = f32>) -> f64 {
     edges[best]
 }
 
+/// Filterbanks by (rate, n_fft, tuning): tuning takes one of 101 values, so clips share them.
+fn cached_filterbank(sample_rate: u32, n_fft: usize, tuning: f64) -> Result<Arc<Array2<f32>>> {
+    type Key = (u32, usize, u64);
+    static CACHE: OnceLock<Mutex<HashMap<Key, Arc<Array2<f32>>>>> = OnceLock::new();
+    let key = (sample_rate, n_fft, tuning.to_bits());
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(bank) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(Arc::clone(bank));
+    }
+    let bank = Arc::new(chroma_filterbank(sample_rate, n_fft, tuning)?);
+    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() > 4096 {
+        map.clear(); // bounded: many rates and sizes at once are not expected
+    }
+    map.insert(key, Arc::clone(&bank));
+    Ok(bank)
+}
+
 /// Chroma, `12 × frames`, from a clip's power spectrogram, as `librosa.feature.chroma_stft(y=y,
 /// sr=…)`: tuning estimated with [`estimate_tuning`], the [`chroma_filterbank`] applied, each
 /// frame divided by its largest value (frames of all zeros stay zero).
 pub fn chroma_stft(spec: &Spectrogram) -> Result<Array2<f32>> {
     let tuning = estimate_tuning(spec.power(), spec.sample_rate(), spec.n_fft());
-    let bank = chroma_filterbank(spec.sample_rate(), spec.n_fft(), tuning)?;
+    let bank = cached_filterbank(spec.sample_rate(), spec.n_fft(), tuning)?;
     let mut chroma = bank.dot(&spec.power());
     for mut col in chroma.columns_mut() {
         let max = col.iter().fold(0f32, |m, &v| m.max(v.abs()));

@@ -150,10 +150,21 @@ pub fn spectral_contrast(spec: &Spectrogram) -> Result<Array2<f32>> {
         for (k, &(start, end, take)) in bands.iter().enumerate() {
             sorted.clear();
             sorted.extend(power.iter().skip(start).take(end - start).map(|p| p.sqrt()));
-            sorted.sort_by(f32::total_cmp);
-            let take = take.min(sorted.len());
+            let len = sorted.len();
+            let take = take.min(len);
+            // Only the `take` smallest and largest matter: partition instead of sorting.
+            sorted.select_nth_unstable_by(take - 1, f32::total_cmp);
             let low: f32 = sorted[..take].iter().sum::<f32>() / take as f32;
-            let high: f32 = sorted[sorted.len() - take..].iter().sum::<f32>() / take as f32;
+            // The largest now sit above the first `take`: partition only that part.
+            let upper = &mut sorted[take..];
+            let high: f32 = if upper.len() >= take {
+                let n = upper.len();
+                upper.select_nth_unstable_by(n - take, f32::total_cmp);
+                upper[n - take..].iter().sum::<f32>() / take as f32
+            } else {
+                sorted.select_nth_unstable_by(len - take, f32::total_cmp);
+                sorted[len - take..].iter().sum::<f32>() / take as f32
+            };
             valley[[k, t]] = low as f64;
             peak[[k, t]] = high as f64;
         }

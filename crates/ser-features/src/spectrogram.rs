@@ -65,25 +65,62 @@ impl Spectrogram {
         let n_frames = crate::stft::frame_count(signal.len(), stft.n_fft, stft.hop_length);
         let n_bins = 1 + stft.n_fft / 2;
         let mut frames = Array2::zeros((n_frames, n_bins));
-        let mut buf = vec![Complex::<f64>::default(); stft.n_fft];
-        let mut scratch = vec![Complex::<f64>::default(); stft.fft.get_inplace_scratch_len()];
+        let half = stft.half.is_some();
+        let fft = stft.half.as_ref().unwrap_or(&stft.fft);
+        let mut buf = vec![Complex::<f64>::default(); fft.len()];
+        let mut scratch = vec![Complex::<f64>::default(); fft.get_inplace_scratch_len()];
+        let mut frame = vec![0f64; stft.n_fft];
         let pad = (stft.n_fft / 2) as isize;
+        let m = stft.n_fft / 2;
         for (t, mut row) in frames.rows_mut().into_iter().enumerate() {
             let start = (t * stft.hop_length) as isize - pad;
-            for (i, (c, &w)) in buf.iter_mut().zip(&stft.window).enumerate() {
+            for (i, (x, &w)) in frame.iter_mut().zip(&stft.window).enumerate() {
                 let j = start + i as isize;
-                let x = if j >= 0 && (j as usize) < signal.len() {
+                *x = if j >= 0 && (j as usize) < signal.len() {
                     signal[j as usize] as f64 * w
                 } else {
                     0.0
                 };
-                *c = Complex::new(x, 0.0);
             }
-            stft.fft.process_with_scratch(&mut buf, &mut scratch);
-            for (p, c) in row.iter_mut().zip(&buf) {
-                // librosa stores complex64, then takes |·| in f32.
-                let mag = (c.re as f32).hypot(c.im as f32);
-                *p = mag * mag;
+            if half {
+                for (c, pair) in buf.iter_mut().zip(frame.chunks_exact(2)) {
+                    *c = Complex::new(pair[0], pair[1]);
+                }
+            } else {
+                for (c, &x) in buf.iter_mut().zip(&frame) {
+                    *c = Complex::new(x, 0.0);
+                }
+            }
+            fft.process_with_scratch(&mut buf, &mut scratch);
+            // librosa stores complex64, then takes |·| (hypotf, correctly rounded: the same as
+            // rounding the f64 norm of the rounded parts).
+            let power = |re: f64, im: f64| {
+                let (re, im) = (re as f32 as f64, im as f32 as f64);
+                let mag = (re * re + im * im).sqrt() as f32;
+                mag * mag
+            };
+            if half {
+                // X[k] = E[k] + e^{−2πik/n} O[k], E = (Z[k] + conj Z[m−k]) / 2,
+                // O = (Z[k] − conj Z[m−k]) / 2i (see `Stft::split`).
+                for (k, p) in row.iter_mut().enumerate() {
+                    *p = if k == 0 {
+                        power(buf[0].re + buf[0].im, 0.0)
+                    } else if k == m {
+                        power(buf[0].re - buf[0].im, 0.0)
+                    } else {
+                        let (a, b) = (buf[k], buf[m - k]);
+                        let (c, s) = stft.twiddles[k];
+                        let e_re = 0.5 * (a.re + b.re);
+                        let e_im = 0.5 * (a.im - b.im);
+                        let o_re = 0.5 * (a.im + b.im);
+                        let o_im = -0.5 * (a.re - b.re);
+                        power(e_re + c * o_re + s * o_im, e_im + c * o_im - s * o_re)
+                    };
+                }
+            } else {
+                for (p, c) in row.iter_mut().zip(&buf) {
+                    *p = power(c.re, c.im);
+                }
             }
         }
         Ok(Self {
@@ -144,7 +181,11 @@ pub struct PreciseStft {
     n_fft: usize,
     hop_length: usize,
     window: Vec<f64>,
+    /// Full-length complex FFT (odd `n_fft`).
     fft: Arc<dyn Fft<f64>>,
+    /// Half-length complex FFT of sample pairs (even `n_fft`), with `(cos, sin)(2πk/n_fft)`.
+    half: Option<Arc<dyn Fft<f64>>>,
+    twiddles: Vec<(f64, f64)>,
 }
 
 impl std::fmt::Debug for PreciseStft {
@@ -164,11 +205,25 @@ impl PreciseStft {
         let window = (0..n_fft)
             .map(|k| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * k as f64 / n_fft as f64).cos())
             .collect();
+        let mut planner = FftPlanner::<f64>::new();
+        let even = n_fft.is_multiple_of(2);
+        let twiddles = if even {
+            (0..n_fft / 2)
+                .map(|k| {
+                    let a = 2.0 * std::f64::consts::PI * k as f64 / n_fft as f64;
+                    (a.cos(), a.sin())
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             n_fft,
             hop_length,
             window,
-            fft: FftPlanner::<f64>::new().plan_fft_forward(n_fft),
+            fft: planner.plan_fft_forward(if even { 1 } else { n_fft }),
+            half: even.then(|| planner.plan_fft_forward(n_fft / 2)),
+            twiddles,
         })
     }
 
@@ -180,5 +235,32 @@ impl PreciseStft {
     /// Hop length in samples.
     pub fn hop_length(&self) -> usize {
         self.hop_length
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precise_and_fast_spectrograms_agree_for_even_and_odd_sizes() {
+        let signal: Vec<f32> = (0..3000)
+            .map(|i| (i as f32 * 0.07).sin() + 0.3 * ((i * 13 % 17) as f32 / 17.0 - 0.5))
+            .collect();
+        for n_fft in [6, 7, 64, 255, 512] {
+            let fast =
+                Spectrogram::compute(&Stft::new(n_fft, 100).unwrap(), &signal, 16000).unwrap();
+            let precise = Spectrogram::compute_precise(
+                &PreciseStft::new(n_fft, 100).unwrap(),
+                &signal,
+                16000,
+            )
+            .unwrap();
+            assert_eq!(fast.power().dim(), precise.power().dim());
+            let scale = precise.power().iter().fold(0f32, |m, &v| m.max(v));
+            for (a, b) in fast.power().iter().zip(precise.power()) {
+                assert!((a - b).abs() <= 1e-5 * scale, "n_fft {n_fft}: {a} vs {b}");
+            }
+        }
     }
 }
