@@ -7,11 +7,12 @@
 //! and with odd-length `LIST` chunks, so every decoder branch has a seed.
 //!
 //! `make_seeds models OUT` writes small valid model files (SVM one-vs-one and one-vs-rest,
-//! KNN, with and without a scaler).
+//! KNN, with and without a scaler, and a tiny LSTM).
 
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2};
+use ser_models::lstm::Lstm;
 use ser_models::{
     AnyModel, FeatureConfig, FeatureSpec, Fit, Knn, LinearSvm, ModelFile, MultiClass,
     StandardScaler, TrainSet,
@@ -295,7 +296,14 @@ fn models(out: &Path) -> Res<()> {
     let classes: Vec<String> = ["angry", "happy", "sad"].map(String::from).to_vec();
     let config = FeatureConfig::study(FeatureSpec::Mfcc40Mean);
     let ovr = LinearSvm::params().multi_class(MultiClass::OneVsRest);
-    let models: [(&str, AnyModel, bool); 4] = [
+    // A tiny LSTM (40 steps of 1 value, 4 units, one dense layer of 4, two epochs).
+    let lstm = Lstm::params()
+        .hidden(4)
+        .dense_layers(&[4])
+        .epochs(2)
+        .batch_size(4)
+        .validation_split(0.0);
+    let models: [(&str, AnyModel, bool); 5] = [
         ("svm_ovo", LinearSvm::params().fit(&train)?.into(), true),
         ("svm_ovr", ovr.fit(&train)?.into(), false),
         ("knn", Knn::params().k(3).fit(&train)?.into(), true),
@@ -304,6 +312,7 @@ fn models(out: &Path) -> Res<()> {
             Knn::params().k(1).fit(&train)?.into(),
             false,
         ),
+        ("lstm", lstm.fit(&train)?.into(), false),
     ];
     for (name, model, with_scaler) in models {
         let scaler = with_scaler.then(|| scaler.clone());
