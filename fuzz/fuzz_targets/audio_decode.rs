@@ -1,7 +1,7 @@
 //! The parsers and decoders alone, fast: `probe_bytes` and `load_bytes` at the native rate
 //! (channels kept and mixed to mono), no resampling. `audio_bytes` covers the same with
 //! resampling, at tens of executions per second because nearly every input asks for a new rate
-//! pair (a new filter table); this target runs about a thousand times faster, so the chunk
+//! pair (a new filter table); this target runs about a hundred times faster, so the chunk
 //! walker and decoders get millions of inputs.
 #![no_main]
 
