@@ -16,3 +16,6 @@ pub mod report;
 
 /// The seed study end to end (the `study` example's engine).
 pub mod study;
+
+/// Honest evaluation: speaker-independent and cross-corpus protocols (the `evaluate` example).
+pub mod evaluate;

@@ -9,6 +9,7 @@ pub mod emotion;
 pub mod encoder;
 pub mod error;
 pub mod features;
+pub mod normalize;
 pub mod rng;
 pub mod scheme;
 pub mod split;

@@ -1,0 +1,202 @@
+//! Speaker normalisation: standardise each speaker's rows with that speaker's own statistics.
+//!
+//! A voice shifts every feature (a lower pitch, a longer vocal tract, another microphone gain);
+//! emotion moves the features *around the speaker's own centre*. Subtracting each speaker's
+//! mean and dividing by each speaker's standard deviation removes the voice and keeps the
+//! movement. It needs no labels, so at test time it is computed from the new speaker's own
+//! unlabelled clips — legitimate in a speaker-independent evaluation (nothing of the test
+//! labels is seen), as long as the test speaker has several clips.
+//!
+//! ```
+//! use ndarray::array;
+//! use ser_data::normalize::standardize_by_group;
+//!
+//! let x = array![[1.0f32, 10.0], [3.0, 30.0], [100.0, 0.0], [102.0, 4.0]];
+//! let groups = ["a", "a", "b", "b"];
+//! let z = standardize_by_group(x.view(), &groups).unwrap();
+//! // Each speaker now has mean 0 and standard deviation 1 in every column.
+//! assert_eq!(z, array![[-1.0f32, -1.0], [1.0, 1.0], [-1.0, -1.0], [1.0, 1.0]]);
+//! ```
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::error::{DataError, Result};
+
+/// Each group's rows standardised with the group's own column mean and (population) standard
+/// deviation, computed in `f64`. A column constant within a group becomes 0 for that group.
+/// Rows keep their order.
+///
+/// # Errors
+/// [`DataError::ShapeMismatch`] when `groups` has not one entry per row;
+/// [`DataError::EmptyInput`] for no rows.
+pub fn standardize_by_group<S: AsRef<str>>(
+    records: ArrayView2<'_, f32>,
+    groups: &[S],
+) -> Result<Array2<f32>> {
+    if groups.len() != records.nrows() {
+        return Err(DataError::ShapeMismatch {
+            what: "groups per row",
+            expected: records.nrows(),
+            got: groups.len(),
+        });
+    }
+    if records.nrows() == 0 {
+        return Err(DataError::EmptyInput {
+            what: "rows to normalise",
+        });
+    }
+    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        members.entry(g.as_ref()).or_default().push(i);
+    }
+    let d = records.ncols();
+    let mut out = Array2::zeros(records.raw_dim());
+    for rows in members.values() {
+        let n = rows.len() as f64;
+        let mut mean = vec![0f64; d];
+        for &i in rows {
+            for (m, &v) in mean.iter_mut().zip(records.row(i)) {
+                *m += v as f64;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n);
+        let mut var = vec![0f64; d];
+        for &i in rows {
+            for ((s, &v), &m) in var.iter_mut().zip(records.row(i)).zip(&mean) {
+                *s += (v as f64 - m).powi(2);
+            }
+        }
+        let scale: Vec<f64> = var
+            .iter()
+            .map(|&s| {
+                let sd = (s / n).sqrt();
+                if sd > 1e-12 { sd } else { f64::INFINITY }
+            })
+            .collect();
+        for &i in rows {
+            for (((o, &v), &m), &s) in out
+                .row_mut(i)
+                .iter_mut()
+                .zip(records.row(i))
+                .zip(&mean)
+                .zip(&scale)
+            {
+                *o = ((v as f64 - m) / s) as f32;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Each group's rows with the group's column mean subtracted (no scaling): the milder form,
+/// which keeps how widely a speaker varies.
+///
+/// # Errors
+/// As [`standardize_by_group`].
+pub fn center_by_group<S: AsRef<str>>(
+    records: ArrayView2<'_, f32>,
+    groups: &[S],
+) -> Result<Array2<f32>> {
+    if groups.len() != records.nrows() {
+        return Err(DataError::ShapeMismatch {
+            what: "groups per row",
+            expected: records.nrows(),
+            got: groups.len(),
+        });
+    }
+    if records.nrows() == 0 {
+        return Err(DataError::EmptyInput {
+            what: "rows to normalise",
+        });
+    }
+    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        members.entry(g.as_ref()).or_default().push(i);
+    }
+    let mut out = records.to_owned();
+    for rows in members.values() {
+        let n = rows.len() as f64;
+        let mut mean = vec![0f64; records.ncols()];
+        for &i in rows {
+            for (m, &v) in mean.iter_mut().zip(records.row(i)) {
+                *m += v as f64;
+            }
+        }
+        for &i in rows {
+            for (o, &m) in out.row_mut(i).iter_mut().zip(&mean) {
+                *o = (*o as f64 - m / n) as f32;
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_abs_diff_eq;
+    use ndarray::array;
+
+    #[test]
+    fn each_group_gets_zero_mean_unit_std_by_hand() {
+        // Group "x": column 0 = 2, 4, 6 → mean 4, population sd sqrt(8/3).
+        let x = array![
+            [2.0f32, 5.0],
+            [-1.0, 7.0],
+            [4.0, 5.0],
+            [6.0, 5.0],
+            [1.0, 9.0]
+        ];
+        let g = ["x", "y", "x", "x", "y"];
+        let z = standardize_by_group(x.view(), &g).unwrap();
+        let sd = (8.0f32 / 3.0).sqrt();
+        assert_abs_diff_eq!(z[[0, 0]], -2.0 / sd, epsilon = 1e-6);
+        assert_abs_diff_eq!(z[[2, 0]], 0.0, epsilon = 1e-6);
+        assert_abs_diff_eq!(z[[3, 0]], 2.0 / sd, epsilon = 1e-6);
+        // Column 1 is constant within "x": 0.
+        assert_eq!([z[[0, 1]], z[[2, 1]], z[[3, 1]]], [0.0, 0.0, 0.0]);
+        // Group "y": two rows → ±1 in each column.
+        assert_eq!(
+            [z[[1, 0]], z[[4, 0]], z[[1, 1]], z[[4, 1]]],
+            [-1.0, 1.0, -1.0, 1.0]
+        );
+    }
+
+    #[test]
+    fn a_speaker_offset_disappears() {
+        let base = array![[0.0f32, 1.0], [2.0, -1.0], [5.0, 3.0]];
+        let shifted = &base * 3.0 + 100.0;
+        let x = ndarray::concatenate(ndarray::Axis(0), &[base.view(), shifted.view()]).unwrap();
+        let g = ["a", "a", "a", "b", "b", "b"];
+        let z = standardize_by_group(x.view(), &g).unwrap();
+        for i in 0..3 {
+            for j in 0..2 {
+                assert_abs_diff_eq!(z[[i, j]], z[[i + 3, j]], epsilon = 1e-5);
+            }
+        }
+        let c = center_by_group(x.view(), &g).unwrap();
+        assert_abs_diff_eq!(c[[0, 0]], -7.0 / 3.0, epsilon = 1e-5);
+        assert_abs_diff_eq!(c[[3, 0]], -7.0, epsilon = 1e-4);
+    }
+
+    #[test]
+    fn bad_shapes_are_errors() {
+        let x = array![[1.0f32], [2.0]];
+        assert!(matches!(
+            standardize_by_group(x.view(), &["a"]),
+            Err(DataError::ShapeMismatch {
+                expected: 2,
+                got: 1,
+                ..
+            })
+        ));
+        let empty = Array2::<f32>::zeros((0, 3));
+        let none: [&str; 0] = [];
+        assert!(matches!(
+            center_by_group(empty.view(), &none),
+            Err(DataError::EmptyInput { .. })
+        ));
+    }
+}

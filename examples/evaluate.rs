@@ -1,0 +1,140 @@
+//! Honest evaluation of a corpus: prints one JSON object (protocol, folds, pooled accuracy, UAR,
+//! macro-F1, confusion matrix, classes).
+//!
+//! ```text
+//! cargo run --release --example evaluate -- --data DIR [--protocol split|kfold:K|loso|group-kfold:K]
+//!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
+//!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class ovr|ovo]
+//!     [--seed N] [--cache DIR | --no-cache] [--dump FILE]
+//! cargo run --release --example evaluate -- --train DIR --test DIR [...]
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ser::data::Progress;
+use ser::evaluate::{
+    EvalOptions, FeatureChoice, ModelChoice, Normalisation, Protocol, evaluate_cross, evaluate_dir,
+};
+
+#[derive(Parser, Debug)]
+#[command(about = "Speaker-independent and cross-corpus evaluation; one JSON object on stdout")]
+struct Args {
+    /// Corpus folder (any layout ser-data reads: TESS, RAVDESS, EmoDB, CREMA-D, SAVEE).
+    #[arg(long, conflicts_with_all = ["train", "test"])]
+    data: Option<PathBuf>,
+    /// Cross-corpus: training corpus.
+    #[arg(long, requires = "test")]
+    train: Option<PathBuf>,
+    /// Cross-corpus: test corpus.
+    #[arg(long, requires = "train")]
+    test: Option<PathBuf>,
+    /// split | kfold:K | loso | group-kfold:K (default: loso for 2–12 speakers, else group-kfold:4).
+    #[arg(long)]
+    protocol: Option<String>,
+    /// svm | knn | lstm | svm+knn.
+    #[arg(long, default_value = "svm")]
+    model: String,
+    /// mfcc40 | enriched | functionals.
+    #[arg(long, default_value = "functionals")]
+    features: String,
+    /// none | speaker | speaker-center.
+    #[arg(long, default_value = "speaker")]
+    norm: String,
+    /// SVM C values for the inner CV, comma separated (one value fixes C).
+    #[arg(long)]
+    c: Option<String>,
+    /// Self-training rounds on the unlabelled test clips (0: off).
+    #[arg(long, default_value_t = 1)]
+    adapt: usize,
+    /// Fraction of test clips pseudo-labelled per self-training round.
+    #[arg(long, default_value_t = 0.5)]
+    adapt_fraction: f32,
+    /// SVM class split: ovr (one-vs-rest) | ovo (one-vs-one).
+    #[arg(long, default_value = "ovr")]
+    multi_class: String,
+    /// LSTM epochs.
+    #[arg(long, default_value_t = 30)]
+    epochs: usize,
+    /// Seed of splits and models.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Feature cache folder (default: ser-feature-cache under the system temp folder).
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Compute every feature vector afresh, store nothing.
+    #[arg(long)]
+    no_cache: bool,
+    /// Also write the feature matrix (`ser_data::Dataset` as JSON) of `--data` to this file.
+    #[arg(long)]
+    dump: Option<PathBuf>,
+}
+
+fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
+    let mut opts = EvalOptions {
+        protocol: args
+            .protocol
+            .as_deref()
+            .map(str::parse::<Protocol>)
+            .transpose()?,
+        features: args.features.parse::<FeatureChoice>()?,
+        seed: args.seed,
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            Some(
+                args.cache
+                    .unwrap_or_else(|| std::env::temp_dir().join("ser-feature-cache")),
+            )
+        },
+        progress: Progress::Auto,
+        ..EvalOptions::default()
+    };
+    opts.pipeline.model = args.model.parse::<ModelChoice>()?;
+    opts.pipeline.normalisation = args.norm.parse::<Normalisation>()?;
+    opts.pipeline.lstm_epochs = args.epochs;
+    opts.pipeline.adapt_rounds = args.adapt;
+    opts.pipeline.multi_class = match args.multi_class.as_str() {
+        "ovr" => ser::models::MultiClass::OneVsRest,
+        "ovo" => ser::models::MultiClass::OneVsOne,
+        other => return Err(format!("--multi-class {other:?}: expected ovr or ovo").into()),
+    };
+    opts.pipeline.adapt_fraction = args.adapt_fraction;
+    if let Some(c) = &args.c {
+        opts.pipeline.c_grid = c
+            .split(',')
+            .map(|v| v.trim().parse::<f32>())
+            .collect::<Result<_, _>>()?;
+    }
+    if let (Some(d), Some(out)) = (&args.data, &args.dump) {
+        let corpus = ser::evaluate::scan_corpus(d)?;
+        let fm = ser::evaluate::extract(&corpus.items, None, &opts)?;
+        std::fs::write(out, serde_json::to_string(&fm.dataset)?)
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    let report = match (&args.data, &args.train, &args.test) {
+        (Some(d), _, _) => evaluate_dir(d, &opts)?,
+        (None, Some(tr), Some(te)) => {
+            if opts.protocol.is_some() {
+                return Err("--protocol does not apply to --train/--test".into());
+            }
+            evaluate_cross(tr, te, &opts)?
+        }
+        _ => return Err("give --data DIR, or --train DIR --test DIR".into()),
+    };
+    Ok(serde_json::to_string(&report)?)
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("evaluate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
