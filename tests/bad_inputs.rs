@@ -1130,3 +1130,28 @@ fn a_name_that_fits_no_scheme_says_why() {
         e.reason
     );
 }
+
+#[test]
+fn huge_finite_features_give_finite_scores() {
+    let (x, y) = train_rows();
+    let train = TrainSet::new(x.view(), y.view(), 3).expect("train set");
+    let knn = Knn::params().k(3).fit(&train).expect("knn");
+    let svm = LinearSvm::params().fit(&train).expect("svm");
+    let file = model_file();
+    for v in [1e30f32, -1e30, f32::MAX, -f32::MAX] {
+        let q = Array2::from_elem((2, 40), v);
+        for (name, m) in [
+            ("knn", &knn as &dyn Predict),
+            ("svm", &svm),
+            ("file", &file),
+        ] {
+            match m.predict_scores(q.view()) {
+                Ok(s) => assert!(
+                    s.iter().all(|p| p.is_finite()),
+                    "{name} at {v}: non-finite scores {s}"
+                ),
+                Err(e) => panic!("{name} at {v}: {e}"),
+            }
+        }
+    }
+}
