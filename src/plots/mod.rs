@@ -142,11 +142,20 @@ fn text_width(text: &str, size: u32) -> u32 {
 /// the tick step (1, 2 or 5 × 10^k) needs, and no "-0.0".
 fn tick_label(value: f64, span: f64) -> String {
     let step = spectrogram::tick_step(span.abs(), 10);
-    let decimals = if step > 0.0 && step.is_finite() {
+    let mut decimals = if step > 0.0 && step.is_finite() {
         (-step.log10().floor()).max(0.0) as usize
     } else {
         1
     };
+    // plotters may place more ticks than assumed (0.5 s apart where 1 s was expected): add
+    // decimals until the label is exact (to 3 places), so 0.5 never prints as "0".
+    while decimals < 3 {
+        let scaled = value * 10f64.powi(decimals as i32);
+        if (scaled - scaled.round()).abs() <= 1e-6 * scaled.abs().max(1.0) {
+            break;
+        }
+        decimals += 1;
+    }
     let value = if value.abs() < step * 1e-6 {
         0.0
     } else {
@@ -243,5 +252,8 @@ mod tests {
         assert_eq!(tick_label(-0.0, 2.0), "0.0");
         assert_eq!(tick_label(0.3, 0.6), "0.3");
         assert_eq!(tick_label(2.5, 5.0), "2.5");
+        // A span just over 5 s where plotters still ticks every 0.5 s.
+        assert_eq!(tick_label(0.5, 5.05), "0.5");
+        assert_eq!(tick_label(2.0, 5.05), "2");
     }
 }
