@@ -4,7 +4,8 @@
 //! [`MelFilterbank`] stores each triangular filter by its nonzero range only, so projecting a
 //! 1025-bin power spectrum onto 128 bands costs about two multiply-adds per bin instead of 128.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis, Slice};
 
 use crate::error::{FeatureError, Result};
 use crate::stft::fft_frequencies;
@@ -169,6 +170,54 @@ struct Band {
 pub struct MelFilterbank {
     n_bins: usize,
     bands: Vec<Band>,
+    /// The same weights cut into dense blocks of [`GROUP`] adjacent bands over the bins they
+    /// cover, for projecting many frames at once with a matrix product.
+    groups: Vec<Group>,
+}
+
+/// Bands per dense block.
+const GROUP: usize = 8;
+
+#[derive(Debug, Clone, PartialEq)]
+struct Group {
+    bins: (usize, usize),
+    bands: (usize, usize),
+    /// `(bins.1 − bins.0) × (bands.1 − bands.0)`.
+    weights: Array2<f32>,
+}
+
+fn make_groups(bands: &[Band], n_bins: usize) -> Vec<Group> {
+    let mut groups = Vec::new();
+    for first in (0..bands.len()).step_by(GROUP) {
+        let last = (first + GROUP).min(bands.len());
+        let members = &bands[first..last];
+        let lo = members
+            .iter()
+            .filter(|b| !b.weights.is_empty())
+            .map(|b| b.start)
+            .min()
+            .unwrap_or(0);
+        let hi = members
+            .iter()
+            .filter(|b| !b.weights.is_empty())
+            .map(|b| b.start + b.weights.len())
+            .max()
+            .unwrap_or(0)
+            .min(n_bins);
+        let hi = hi.max(lo);
+        let mut weights = Array2::zeros((hi - lo, last - first));
+        for (j, band) in members.iter().enumerate() {
+            for (i, &w) in band.weights.iter().enumerate() {
+                weights[[band.start + i - lo, j]] = w;
+            }
+        }
+        groups.push(Group {
+            bins: (lo, hi),
+            bands: (first, last),
+            weights,
+        });
+    }
+    groups
 }
 
 impl MelFilterbank {
@@ -213,7 +262,12 @@ impl MelFilterbank {
             };
             bands.push(band);
         }
-        Ok(Self { n_bins, bands })
+        let groups = make_groups(&bands, n_bins);
+        Ok(Self {
+            n_bins,
+            bands,
+            groups,
+        })
     }
 
     /// Number of bands.
@@ -276,6 +330,27 @@ impl MelFilterbank {
         }
     }
 
+    /// Projects many power frames at once: `power` is `frames × n_bins`, `out` is
+    /// `frames × n_mels` (one matrix product per block of adjacent bands).
+    pub fn apply_frames(
+        &self,
+        power: ArrayView2<'_, f32>,
+        mut out: ArrayViewMut2<'_, f32>,
+    ) -> Result<()> {
+        if power.ncols() != self.n_bins || out.dim() != (power.nrows(), self.n_mels()) {
+            return Err(FeatureError::ShapeMismatch {
+                expected: vec![power.nrows(), self.n_mels()],
+                actual: out.shape().to_vec(),
+            });
+        }
+        for g in &self.groups {
+            let p = power.slice_axis(Axis(1), Slice::from(g.bins.0..g.bins.1));
+            let mut o = out.slice_axis_mut(Axis(1), Slice::from(g.bands.0..g.bands.1));
+            general_mat_mul(1.0, &p, &g.weights, 0.0, &mut o);
+        }
+        Ok(())
+    }
+
     /// Mel spectrogram of a power spectrogram `(1 + n_fft/2) × frames` → `n_mels × frames`
     /// (`librosa.feature.melspectrogram(S=power)`).
     pub fn mel_spectrogram(&self, power: ArrayView2<'_, f32>) -> Result<Array2<f32>> {
@@ -335,4 +410,47 @@ pub fn mel_spectrogram(
     let bank = MelFilterbank::new(params)?;
     let power = crate::stft::Stft::new(params.n_fft, hop_length)?.power_spectrogram(signal)?;
     bank.mel_spectrogram(power.view())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocked_sparse_and_dense_projections_agree() {
+        for params in [
+            MelParams::default(),
+            MelParams {
+                sample_rate: 16000,
+                n_fft: 512,
+                n_mels: 40,
+                fmin: 100.0,
+                fmax: Some(7000.0),
+                htk: true,
+                norm: MelNorm::None,
+            },
+        ] {
+            let bank = MelFilterbank::new(&params).unwrap();
+            let n_bins = bank.n_bins();
+            let frames = 7;
+            let power = Array2::from_shape_fn((frames, n_bins), |(t, k)| {
+                ((t * 31 + k * 17) % 23) as f32 / 23.0
+            });
+            let dense = power.dot(&bank.to_dense().t());
+            let mut blocked = Array2::zeros((frames, bank.n_mels()));
+            bank.apply_frames(power.view(), blocked.view_mut()).unwrap();
+            let mut one = vec![0f32; bank.n_mels()];
+            for t in 0..frames {
+                bank.apply(power.row(t).as_slice().unwrap(), &mut one)
+                    .unwrap();
+                for m in 0..bank.n_mels() {
+                    let want = dense[[t, m]];
+                    assert!((blocked[[t, m]] - want).abs() <= 1e-5 * (1.0 + want.abs()));
+                    assert!((one[m] - want).abs() <= 1e-5 * (1.0 + want.abs()));
+                }
+            }
+            let mut wrong = Array2::zeros((frames, 3));
+            assert!(bank.apply_frames(power.view(), wrong.view_mut()).is_err());
+        }
+    }
 }

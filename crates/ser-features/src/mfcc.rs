@@ -391,17 +391,29 @@ impl Mfcc {
     ) -> Result<ArrayView2<'s, f32>> {
         check_signal(signal)?;
         let n_mels = self.params.n_mels;
+        let n_bins = self.stft.n_bins();
         let frames = self.n_frames(signal.len());
-        scratch.power.resize(self.stft.n_bins(), 0.0);
-        scratch.log_mel.resize(frames * n_mels, 0.0);
-        let reference_db = self.db.reference_db();
-        let mut max = f32::NEG_INFINITY;
-        for (t, row) in scratch.log_mel.chunks_exact_mut(n_mels).enumerate() {
-            self.stft
-                .frame_power(signal, t, &mut scratch.stft, &mut scratch.power)?;
-            self.mel.apply_unchecked_len(&scratch.power, row);
-            max = max.max(to_db_in_place(row, self.db.amin, reference_db));
+        // All power frames first, then the mel projection as a few matrix products.
+        scratch.power.resize(frames * n_bins, 0.0);
+        for (t, row) in scratch.power.chunks_exact_mut(n_bins).enumerate() {
+            self.stft.frame_power(signal, t, &mut scratch.stft, row)?;
         }
+        scratch.log_mel.resize(frames * n_mels, 0.0);
+        let shape_error = || FeatureError::ShapeMismatch {
+            expected: vec![frames, n_mels],
+            actual: vec![scratch.log_mel.len()],
+        };
+        {
+            let power = ArrayView2::from_shape((frames, n_bins), &scratch.power[..])
+                .map_err(|_| shape_error())?;
+            let out = ArrayViewMut2::from_shape((frames, n_mels), &mut scratch.log_mel[..])
+                .map_err(|_| FeatureError::ShapeMismatch {
+                    expected: vec![frames, n_mels],
+                    actual: vec![frames * n_mels],
+                })?;
+            self.mel.apply_frames(power, out)?;
+        }
+        let max = to_db_in_place(&mut scratch.log_mel, self.db.amin, self.db.reference_db());
         clamp_top_db(&mut scratch.log_mel, max, self.db.top_db);
         ArrayView2::from_shape((frames, n_mels), &scratch.log_mel[..]).map_err(|_| {
             FeatureError::ShapeMismatch {
