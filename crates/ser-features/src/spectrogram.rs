@@ -74,13 +74,20 @@ impl Spectrogram {
         let m = stft.n_fft / 2;
         for (t, mut row) in frames.rows_mut().into_iter().enumerate() {
             let start = (t * stft.hop_length) as isize - pad;
-            for (i, (x, &w)) in frame.iter_mut().zip(&stft.window).enumerate() {
-                let j = start + i as isize;
-                *x = if j >= 0 && (j as usize) < signal.len() {
-                    signal[j as usize] as f64 * w
-                } else {
-                    0.0
-                };
+            // The part of the frame inside the signal; zeros around it.
+            let n = stft.n_fft as isize;
+            let lo = (-start).clamp(0, n) as usize;
+            let hi = (signal.len() as isize - start).clamp(0, n) as usize;
+            frame.fill(0.0);
+            if lo < hi {
+                let s0 = (start + lo as isize) as usize;
+                for ((x, &v), &w) in frame[lo..hi]
+                    .iter_mut()
+                    .zip(&signal[s0..s0 + (hi - lo)])
+                    .zip(&stft.window[lo..hi])
+                {
+                    *x = v as f64 * w;
+                }
             }
             if half {
                 for (c, pair) in buf.iter_mut().zip(frame.chunks_exact(2)) {
@@ -92,12 +99,11 @@ impl Spectrogram {
                 }
             }
             fft.process_with_scratch(&mut buf, &mut scratch);
-            // librosa stores complex64, then takes |·| (hypotf, correctly rounded: the same as
-            // rounding the f64 norm of the rounded parts).
+            // librosa stores complex64 and squares its |·|: the parts are rounded to f32 first;
+            // |X|² from them in f64, rounded once (within an ulp of librosa's f32 square).
             let power = |re: f64, im: f64| {
                 let (re, im) = (re as f32 as f64, im as f32 as f64);
-                let mag = (re * re + im * im).sqrt() as f32;
-                mag * mag
+                (re * re + im * im) as f32
             };
             if half {
                 // X[k] = E[k] + e^{−2πik/n} O[k], E = (Z[k] + conj Z[m−k]) / 2,
