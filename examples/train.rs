@@ -1,8 +1,8 @@
 //! Trains an emotion model on a corpus folder and writes a model file.
 //!
 //! ```text
-//! cargo run --release --example train -- --data DIR --model svm|knn --out MODEL \
-//!     [--features mfcc40|enriched] [--seed N] [--k 5] [--c 1.0] [--cache DIR]
+//! cargo run --release --example train -- --data DIR --model svm|knn|lstm --out MODEL \
+//!     [--features mfcc40|enriched] [--seed N] [--k 5] [--c 1.0] [--epochs 50] [--cache DIR]
 //! ```
 //!
 //! Every usable file of `DIR` (walked and labelled by `ser-data`) is loaded as the study did
@@ -24,6 +24,7 @@ use serde_json::json;
 use ser::audio::LoadOptions;
 use ser::data::{FeatureOptions, ScanOptions, feature_matrix, scan};
 use ser::features::FeatureSpec;
+use ser::models::lstm::LstmParams;
 use ser::models::{
     AnyModel, ConfusionMatrix, FeatureConfig, Fit, Knn, LinearSvm, ModelError, ModelFile, Predict,
     StandardScaler, TrainSet,
@@ -36,6 +37,8 @@ enum ModelKind {
     Svm,
     /// k nearest neighbours (Euclidean, uniform votes).
     Knn,
+    /// The study's LSTM(256) → 128 → 64 network over the feature vector read as a sequence.
+    Lstm,
 }
 
 /// Trains an emotion model on a corpus folder and writes a model file.
@@ -62,6 +65,9 @@ struct Args {
     /// Penalty C for the SVM.
     #[arg(long, default_value_t = 1.0)]
     c: f32,
+    /// Training epochs for the LSTM (the study: 50).
+    #[arg(long, default_value_t = 50)]
+    epochs: usize,
     /// Folder caching feature vectors between runs (keyed by file bytes and configuration).
     #[arg(long)]
     cache: Option<PathBuf>,
@@ -160,6 +166,7 @@ fn run(args: &Args) -> Result<(), String> {
         "model": file.model.kind(),
         "features": args.features.name(),
         "seed": args.seed,
+        "epochs": (args.model == ModelKind::Lstm).then_some(args.epochs),
         "n_train": split.train.len(),
         "n_test": split.test.len(),
         "fit_seconds": fit_seconds,
@@ -190,5 +197,10 @@ fn fit(
             .fit(&train)?
             .into(),
         ModelKind::Knn => Knn::params().k(args.k).fit(&train)?.into(),
+        ModelKind::Lstm => LstmParams::study()
+            .epochs(args.epochs)
+            .seed(args.seed)
+            .fit(&train)?
+            .into(),
     })
 }
