@@ -142,57 +142,37 @@ fn classical(
     let n_classes = train.classes.len();
     let set = TrainSet::new(train_x.view(), train.targets.view(), n_classes)?;
     let mut found = Vec::new();
-    let t0 = Instant::now();
-    let svm = LinearSvm::params().fit(&set)?;
-    let svm_s = t0.elapsed().as_secs_f64();
-    let name = format!("svm_{}", spec.name());
-    let r = evaluate(
-        &name,
-        &format!("linear SVM on {} (standardised)", spec.name()),
-        spec,
-        &svm,
-        test_x.view(),
-        test,
-        svm_s,
-        out,
-    )?;
-    say_result(stages, &r);
-    found.push((
-        r.clone(),
-        Candidate {
+    let mut record = |kind: &str, label: &str, model: AnyModel, seconds: f64| {
+        let name = format!("{kind}_{}", spec.name());
+        let description = format!("{label} on {} (standardised)", spec.name());
+        let r = evaluate(
+            &name,
+            &description,
+            spec,
+            &model,
+            test_x.view(),
+            test,
+            seconds,
+            out,
+        )?;
+        say_result(stages, &r);
+        let candidate = Candidate {
             name,
             accuracy: r.metrics.accuracy,
             spec,
             scaler: Some(scaler.clone()),
-            model: AnyModel::from(svm),
-        },
-    ));
+            model,
+        };
+        found.push((r, candidate));
+        Ok::<(), StudyError>(())
+    };
+    let t0 = Instant::now();
+    let svm = LinearSvm::params().fit(&set)?;
+    record("svm", "linear SVM", svm.into(), t0.elapsed().as_secs_f64())?;
     if with_knn {
         let t0 = Instant::now();
         let knn = Knn::params().k(5).fit(&set)?;
-        let knn_s = t0.elapsed().as_secs_f64();
-        let name = format!("knn_{}", spec.name());
-        let r = evaluate(
-            &name,
-            &format!("KNN (k = 5) on {} (standardised)", spec.name()),
-            spec,
-            &knn,
-            test_x.view(),
-            test,
-            knn_s,
-            out,
-        )?;
-        say_result(stages, &r);
-        found.push((
-            r.clone(),
-            Candidate {
-                name,
-                accuracy: r.metrics.accuracy,
-                spec,
-                scaler: Some(scaler),
-                model: AnyModel::from(knn),
-            },
-        ));
+        record("knn", "KNN (k = 5)", knn.into(), t0.elapsed().as_secs_f64())?;
     }
     Ok(found)
 }
