@@ -35,6 +35,28 @@ pub fn standardize_by_group<S: AsRef<str>>(
     records: ArrayView2<'_, f32>,
     groups: &[S],
 ) -> Result<Array2<f32>> {
+    by_group(records, groups, true)
+}
+
+/// Each group's rows with the group's column mean subtracted (no scaling): the milder form,
+/// which keeps how widely a speaker varies.
+///
+/// # Errors
+/// As [`standardize_by_group`].
+pub fn center_by_group<S: AsRef<str>>(
+    records: ArrayView2<'_, f32>,
+    groups: &[S],
+) -> Result<Array2<f32>> {
+    by_group(records, groups, false)
+}
+
+/// Subtracts each group's column means and, with `scale`, divides by its column standard
+/// deviations (a constant column gives 0).
+fn by_group<S: AsRef<str>>(
+    records: ArrayView2<'_, f32>,
+    groups: &[S],
+    scale: bool,
+) -> Result<Array2<f32>> {
     if groups.len() != records.nrows() {
         return Err(DataError::ShapeMismatch {
             what: "groups per row",
@@ -62,71 +84,28 @@ pub fn standardize_by_group<S: AsRef<str>>(
             }
         }
         mean.iter_mut().for_each(|m| *m /= n);
-        let mut var = vec![0f64; d];
-        for &i in rows {
-            for ((s, &v), &m) in var.iter_mut().zip(records.row(i)).zip(&mean) {
-                *s += (v as f64 - m).powi(2);
+        let mut sd = vec![1f64; d];
+        if scale {
+            let mut var = vec![0f64; d];
+            for &i in rows {
+                for ((s, &v), &m) in var.iter_mut().zip(records.row(i)).zip(&mean) {
+                    *s += (v as f64 - m).powi(2);
+                }
+            }
+            for (s, v) in sd.iter_mut().zip(&var) {
+                let x = (v / n).sqrt();
+                *s = if x > 1e-12 { x } else { f64::INFINITY };
             }
         }
-        let scale: Vec<f64> = var
-            .iter()
-            .map(|&s| {
-                let sd = (s / n).sqrt();
-                if sd > 1e-12 { sd } else { f64::INFINITY }
-            })
-            .collect();
         for &i in rows {
             for (((o, &v), &m), &s) in out
                 .row_mut(i)
                 .iter_mut()
                 .zip(records.row(i))
                 .zip(&mean)
-                .zip(&scale)
+                .zip(&sd)
             {
                 *o = ((v as f64 - m) / s) as f32;
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Each group's rows with the group's column mean subtracted (no scaling): the milder form,
-/// which keeps how widely a speaker varies.
-///
-/// # Errors
-/// As [`standardize_by_group`].
-pub fn center_by_group<S: AsRef<str>>(
-    records: ArrayView2<'_, f32>,
-    groups: &[S],
-) -> Result<Array2<f32>> {
-    if groups.len() != records.nrows() {
-        return Err(DataError::ShapeMismatch {
-            what: "groups per row",
-            expected: records.nrows(),
-            got: groups.len(),
-        });
-    }
-    if records.nrows() == 0 {
-        return Err(DataError::EmptyInput {
-            what: "rows to normalise",
-        });
-    }
-    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, g) in groups.iter().enumerate() {
-        members.entry(g.as_ref()).or_default().push(i);
-    }
-    let mut out = records.to_owned();
-    for rows in members.values() {
-        let n = rows.len() as f64;
-        let mut mean = vec![0f64; records.ncols()];
-        for &i in rows {
-            for (m, &v) in mean.iter_mut().zip(records.row(i)) {
-                *m += v as f64;
-            }
-        }
-        for &i in rows {
-            for (o, &m) in out.row_mut(i).iter_mut().zip(&mean) {
-                *o = (*o as f64 - m / n) as f32;
             }
         }
     }
