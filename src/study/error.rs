@@ -32,6 +32,9 @@ pub enum StudyError {
     /// The report could not be assembled.
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    /// The speaker-independent evaluation failed.
+    #[error(transparent)]
+    Evaluate(#[from] crate::evaluate::EvalError),
     /// The corpus has nothing the study can use.
     #[error("{reason}")]
     Unusable {

@@ -9,7 +9,7 @@ use ser_data::{Dataset, FeatureMatrix, FeatureOptions, LabelEncoder, feature_mat
 use ser_features::FeatureSpec;
 use ser_models::lstm::LstmParams;
 use ser_models::{
-    AnyModel, ConfusionMatrix, FeatureConfig, Fit, Knn, LinearSvm, ModelFile, Predict,
+    AnyModel, ConfusionMatrix, FeatureConfig, Fit, Knn, LinearSvm, ModelFile, MultiClass, Predict,
     StandardScaler, TrainSet,
 };
 use serde_json::json;
@@ -17,6 +17,9 @@ use serde_json::json;
 use super::corpus_stage::Loaded;
 use super::{
     ModelResult, PredictionResult, SpeakerFold, SpeakerIndependent, Stages, StudyConfig, StudyError,
+};
+use crate::evaluate::{
+    EvalOptions, ModelChoice, Normalisation, PipelineOptions, Protocol, evaluate_dataset,
 };
 use crate::plots::{confusion_heatmap, line_history};
 
@@ -219,24 +222,38 @@ fn speaker_independent(data: &Dataset, stages: &Stages) -> Result<SpeakerIndepen
             skipped: Some(why),
         });
     }
-    let mut folds = Vec::new();
-    for (speaker, split) in data.leave_one_speaker_out()? {
-        let (train, test) = data.apply(&split)?;
-        let (scaler, train_x) = StandardScaler::fit_transform(train.records.view())?;
-        let set = TrainSet::new(train_x.view(), train.targets.view(), data.classes.len())?;
-        let svm = LinearSvm::params().fit(&set)?;
-        let pred = svm.predict(scaler.transform(test.records.view())?.view())?;
-        let cm = ConfusionMatrix::new(test.targets.view(), pred.view(), data.classes.len())?;
+    // The evaluate module's leave-one-speaker-out with the study's plain pipeline: standard
+    // scaling on the training speakers, linear SVM (C = 1, one-vs-one, default seed), no
+    // speaker normalisation or adaptation.
+    let opts = EvalOptions {
+        protocol: Some(Protocol::Loso),
+        pipeline: PipelineOptions {
+            model: ModelChoice::Svm,
+            normalisation: Normalisation::None,
+            c_grid: vec![1.0],
+            multi_class: MultiClass::OneVsOne,
+            adapt_rounds: 0,
+            ..PipelineOptions::default()
+        },
+        seed: 0,
+        ..EvalOptions::default()
+    };
+    let folds: Vec<SpeakerFold> = evaluate_dataset(data, &opts)?
+        .folds
+        .into_iter()
+        .map(|f| SpeakerFold {
+            test_speakers: f.test_speakers,
+            accuracy: f.accuracy,
+            uar: f.uar,
+        })
+        .collect();
+    for f in &folds {
         stages.say(format!(
-            "test on {speaker} (train on the others): accuracy {:.2} %, UAR {:.2} %",
-            100.0 * cm.accuracy(),
-            100.0 * cm.uar()
+            "test on {} (train on the others): accuracy {:.2} %, UAR {:.2} %",
+            f.test_speakers.join(", "),
+            100.0 * f.accuracy,
+            100.0 * f.uar
         ));
-        folds.push(SpeakerFold {
-            test_speakers: vec![speaker],
-            accuracy: cm.accuracy(),
-            uar: cm.uar(),
-        });
     }
     let n = folds.len() as f64;
     let accuracy = folds.iter().map(|f| f.accuracy).sum::<f64>() / n;
