@@ -4,7 +4,8 @@
 //! ```text
 //! cargo run --release --example evaluate -- --data DIR [--protocol split|kfold:K|loso|group-kfold:K]
 //!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
-//!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class ovr|ovo]
+//!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
+//!     [--inner auto|rows|text]
 //!     [--seed N] [--cache DIR | --no-cache] [--dump FILE]
 //! cargo run --release --example evaluate -- --train DIR --test DIR [...]
 //! ```
@@ -15,7 +16,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use ser::data::Progress;
 use ser::evaluate::{
-    EvalOptions, FeatureChoice, ModelChoice, Normalisation, Protocol, evaluate_cross, evaluate_dir,
+    EvalOptions, FeatureChoice, InnerProtocol, ModelChoice, Normalisation, Protocol,
+    evaluate_cross, evaluate_dir,
 };
 
 #[derive(Parser, Debug)]
@@ -51,9 +53,14 @@ struct Args {
     /// Fraction of test clips pseudo-labelled per self-training round.
     #[arg(long, default_value_t = 0.5)]
     adapt_fraction: f32,
-    /// SVM class split: ovr (one-vs-rest) | ovo (one-vs-one).
-    #[arg(long, default_value = "ovr")]
+    /// SVM class split: auto (the inner CV chooses between one-vs-rest and one-vs-one
+    /// together with C, inside each training fold) | ovr | ovo (fixed).
+    #[arg(long, default_value = "auto")]
     multi_class: String,
+    /// Inner folds that choose the hyper-parameters: auto (speakers with ≥ 3 training
+    /// speakers, else utterance texts, else rows) | rows | text.
+    #[arg(long, default_value = "auto")]
+    inner: String,
     /// LSTM epochs.
     #[arg(long, default_value_t = 30)]
     epochs: usize,
@@ -95,11 +102,15 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
     opts.pipeline.normalisation = args.norm.parse::<Normalisation>()?;
     opts.pipeline.lstm_epochs = args.epochs;
     opts.pipeline.adapt_rounds = args.adapt;
-    opts.pipeline.multi_class = match args.multi_class.as_str() {
-        "ovr" => ser::models::MultiClass::OneVsRest,
-        "ovo" => ser::models::MultiClass::OneVsOne,
-        other => return Err(format!("--multi-class {other:?}: expected ovr or ovo").into()),
-    };
+    if args.multi_class.eq_ignore_ascii_case("auto") {
+        opts.pipeline.multi_class_grid = vec![
+            ser::models::MultiClass::OneVsRest,
+            ser::models::MultiClass::OneVsOne,
+        ];
+    } else {
+        opts.pipeline.multi_class = ser::evaluate::pipeline::parse_scheme(&args.multi_class)?;
+    }
+    opts.pipeline.inner = args.inner.parse::<InnerProtocol>()?;
     opts.pipeline.adapt_fraction = args.adapt_fraction;
     if let Some(c) = &args.c {
         opts.pipeline.c_grid = c

@@ -321,3 +321,89 @@ fn test_labels_are_never_read_and_speaker_offsets_are_removed() {
     let r = evaluate_dataset(&d, &EvalOptions::default()).unwrap();
     assert_eq!(r.uar, 1.0);
 }
+
+#[test]
+fn utterance_texts_are_read_from_corpus_names() {
+    use ser::evaluate::pipeline::utterance_text;
+    let t = |p: &str| utterance_text(Path::new(p));
+    assert_eq!(
+        t("OAF_angry/OAF_back_angry.wav").as_deref(),
+        Some("tess:back")
+    );
+    assert_eq!(t("03a01Fa.wav").as_deref(), Some("emodb:a01"));
+    assert_eq!(t("1001_DFA_ANG_XX.wav").as_deref(), Some("crema-d:DFA"));
+    assert_eq!(
+        t("Actor_01/03-01-05-01-02-01-01.wav").as_deref(),
+        Some("ravdess:2")
+    );
+    assert_eq!(t("notes.wav"), None);
+}
+
+/// A TESS-named table: `speakers` speakers, two classes, `words` words each said in both.
+fn tess_table(speakers: usize, words: usize) -> Dataset {
+    let mut d = table(speakers, 2 * words);
+    d.paths = (0..d.len())
+        .map(|i| {
+            let spk = ["OAF", "YAF", "MAF", "ZAF"][i / (2 * words)];
+            let emo = ["angry", "sad"][i % 2];
+            PathBuf::from(format!(
+                "{spk}_{emo}/{spk}_w{}_{emo}.wav",
+                (i % (2 * words)) / 2
+            ))
+        })
+        .collect();
+    d
+}
+
+#[test]
+fn inner_folds_hold_out_words_for_one_speaker_and_speakers_for_three() {
+    let opts = pipeline::PipelineOptions::default();
+    let one = tess_table(1, 12);
+    let (splits, kind) = pipeline::inner_folds(&one, &opts, 5).unwrap();
+    assert_eq!((kind, splits.len()), ("texts", 4));
+    let word = |i: usize| pipeline::utterance_text(&one.paths[i]).unwrap();
+    for s in &splits {
+        let train: BTreeSet<String> = s.train.iter().map(|&i| word(i)).collect();
+        assert!(s.test.iter().all(|&i| !train.contains(&word(i))));
+    }
+    let rows = pipeline::PipelineOptions {
+        inner: ser::evaluate::InnerProtocol::Rows,
+        ..opts.clone()
+    };
+    assert_eq!(pipeline::inner_folds(&one, &rows, 5).unwrap().1, "rows");
+    let three = tess_table(3, 4);
+    let (splits, kind) = pipeline::inner_folds(&three, &opts, 5).unwrap();
+    assert_eq!((kind, splits.len()), ("speakers", 3));
+    for s in &splits {
+        let train: BTreeSet<&String> = s.train.iter().map(|&i| &three.speakers[i]).collect();
+        assert!(s.test.iter().all(|&i| !train.contains(&three.speakers[i])));
+    }
+}
+
+#[test]
+fn scheme_and_c_are_chosen_without_test_labels() {
+    let d = tess_table(3, 6);
+    let split = &folds(&d, Protocol::Loso, 0).unwrap()[0];
+    let (train, test) = d.apply(split).unwrap();
+    let opts = pipeline::PipelineOptions {
+        multi_class_grid: vec![
+            ser::models::MultiClass::OneVsRest,
+            ser::models::MultiClass::OneVsOne,
+        ],
+        c_grid: vec![0.01, 1.0],
+        inner_folds: 2,
+        ..pipeline::PipelineOptions::default()
+    };
+    let (pred, chosen) = pipeline::fit_predict(&train, &test, &opts, 1).unwrap();
+    assert!(
+        chosen.starts_with("C=0.01 ovr")
+            || chosen.starts_with("C=0.01 ovo")
+            || chosen.starts_with("C=1 o"),
+        "{chosen}"
+    );
+    assert!(chosen.contains("[inner folds: texts]"), "{chosen}");
+    let mut scrambled = test.clone();
+    scrambled.targets.mapv_inplace(|t| 1 - t);
+    let (pred2, chosen2) = pipeline::fit_predict(&train, &scrambled, &opts, 1).unwrap();
+    assert_eq!((pred, chosen), (pred2, chosen2));
+}

@@ -3,12 +3,13 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
-use ser_data::Dataset;
 use ser_data::normalize::{center_by_group, standardize_by_group};
 use ser_data::split::{group_kfold, stratified_kfold};
+use ser_data::{Dataset, Scheme, SchemeFields};
 use ser_models::lstm::LstmParams;
 use ser_models::{
     ConfusionMatrix, Fit, Knn, LinearSvm, MultiClass, Predict, StandardScaler, TrainSet,
@@ -19,7 +20,8 @@ use super::{EvalError, Result};
 /// Which classifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelChoice {
-    /// Linear SVM (one-vs-one, squared hinge), `C` chosen by inner CV.
+    /// Linear SVM (squared hinge), `C` (and the multi-class scheme when a grid of them is
+    /// given) chosen by inner CV.
     Svm,
     /// k nearest neighbours (Euclidean, uniform votes), `k` chosen by inner CV.
     Knn,
@@ -123,6 +125,109 @@ impl FromStr for Normalisation {
     }
 }
 
+/// How a training fold is split into the inner folds that choose hyper-parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InnerProtocol {
+    /// Speaker groups when the training fold has at least three speakers; otherwise groups of
+    /// the same utterance text ([`Self::Text`]) when the file names carry at least as many
+    /// texts as inner folds; otherwise stratified rows.
+    Auto,
+    /// Stratified k-fold over rows (the same voice and the same words on both sides).
+    Rows,
+    /// Group k-fold over the utterance text read from the file name (TESS word, EmoDB text,
+    /// CREMA-D sentence, RAVDESS statement, SAVEE sentence): no word on both sides of an inner
+    /// fold. Falls back to rows when fewer texts than folds are found.
+    Text,
+}
+
+impl InnerProtocol {
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            InnerProtocol::Auto => "auto",
+            InnerProtocol::Rows => "rows",
+            InnerProtocol::Text => "text",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            InnerProtocol::Auto => {
+                "speaker groups with at least 3 training speakers, else utterance-text groups, \
+                 else stratified rows"
+            }
+            InnerProtocol::Rows => "stratified rows",
+            InnerProtocol::Text => "utterance-text groups",
+        }
+    }
+}
+
+impl fmt::Display for InnerProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for InnerProtocol {
+    type Err = EvalError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        [
+            InnerProtocol::Auto,
+            InnerProtocol::Rows,
+            InnerProtocol::Text,
+        ]
+        .into_iter()
+        .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
+        .ok_or_else(|| EvalError::InvalidChoice {
+            what: "inner protocol",
+            value: s.to_string(),
+            reason: "expected auto, rows or text".into(),
+        })
+    }
+}
+
+/// Short name of an SVM multi-class scheme (`ovr`, `ovo`).
+pub fn scheme_name(m: MultiClass) -> &'static str {
+    match m {
+        MultiClass::OneVsOne => "ovo",
+        _ => "ovr",
+    }
+}
+
+/// Parses `ovr` / `ovo`.
+///
+/// # Errors
+/// [`EvalError::InvalidChoice`] for anything else.
+pub fn parse_scheme(s: &str) -> Result<MultiClass> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "ovr" => Ok(MultiClass::OneVsRest),
+        "ovo" => Ok(MultiClass::OneVsOne),
+        _ => Err(EvalError::InvalidChoice {
+            what: "multi-class scheme",
+            value: s.to_string(),
+            reason: "expected ovr or ovo".into(),
+        }),
+    }
+}
+
+/// The utterance text a corpus file name carries (TESS word, EmoDB text code, CREMA-D
+/// sentence, RAVDESS statement, SAVEE sentence number), from the first scheme that reads it.
+pub fn utterance_text(path: &Path) -> Option<String> {
+    Scheme::ALL
+        .into_iter()
+        .find_map(|s| s.parse(path).ok())
+        .map(|f| match f.fields {
+            SchemeFields::Tess { word } => format!("tess:{word}"),
+            SchemeFields::Ravdess { statement, .. } => format!("ravdess:{statement}"),
+            SchemeFields::EmoDb { text, .. } => format!("emodb:{text}"),
+            SchemeFields::CremaD { sentence, .. } => format!("crema-d:{sentence}"),
+            SchemeFields::Savee { sentence } => format!("savee:{sentence}"),
+            _ => String::new(),
+        })
+        .filter(|t| !t.is_empty())
+}
+
 /// Settings of the per-fold pipeline.
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
@@ -132,12 +237,17 @@ pub struct PipelineOptions {
     pub normalisation: Normalisation,
     /// SVM `C` candidates (inner CV picks one; a single value fixes it).
     pub c_grid: Vec<f32>,
-    /// How the SVM splits classes into binary problems (default one-vs-rest, as LIBLINEAR).
+    /// How the SVM splits classes into binary problems when [`Self::multi_class_grid`] is
+    /// empty (default one-vs-rest, as LIBLINEAR).
     pub multi_class: MultiClass,
+    /// Schemes the inner CV chooses from together with `C` (empty: `multi_class` is fixed).
+    pub multi_class_grid: Vec<MultiClass>,
     /// KNN `k` candidates.
     pub k_grid: Vec<usize>,
     /// Inner folds.
     pub inner_folds: usize,
+    /// How the training fold is split into inner folds.
+    pub inner: InnerProtocol,
     /// LSTM epochs.
     pub lstm_epochs: usize,
     /// Self-training rounds on the unlabelled test rows (0: off). Each round refits on the
@@ -155,8 +265,10 @@ impl Default for PipelineOptions {
             normalisation: Normalisation::Speaker,
             c_grid: vec![0.001, 0.01, 0.1, 1.0, 10.0],
             multi_class: MultiClass::OneVsRest,
+            multi_class_grid: Vec::new(),
             k_grid: vec![1, 5, 11, 21],
             inner_folds: 4,
+            inner: InnerProtocol::Auto,
             lstm_epochs: 30,
             adapt_rounds: 1,
             adapt_fraction: 0.5,
@@ -170,10 +282,25 @@ impl PipelineOptions {
         match self.model {
             ModelChoice::Lstm => format!("fixed: LSTM study network, {} epochs", self.lstm_epochs),
             _ => format!(
-                "inner {}-fold CV on the training fold by UAR with the one-standard-error rule \
-                 toward the simpler model (speaker group folds when it has at least 3 speakers, \
-                 stratified otherwise); C from {:?} ({:?}), k from {:?}",
-                self.inner_folds, self.c_grid, self.multi_class, self.k_grid
+                "inner {}-fold CV on the training fold only ({}), scored by UAR of the whole \
+                 fold pipeline (self-training on the inner validation rows included); the best \
+                 candidate's family, then the one-standard-error rule toward the simpler model; \
+                 C from {:?}, SVM scheme from {}, k from {:?}",
+                self.inner_folds,
+                self.inner.describe(),
+                self.c_grid,
+                if self.multi_class_grid.is_empty() {
+                    format!("[{}] (fixed)", scheme_name(self.multi_class))
+                } else {
+                    format!(
+                        "{:?}",
+                        self.multi_class_grid
+                            .iter()
+                            .map(|&m| scheme_name(m))
+                            .collect::<Vec<_>>()
+                    )
+                },
+                self.k_grid
             ),
         }
     }
@@ -201,16 +328,38 @@ fn scaled(
     Ok((tr, scaler.transform(test)?))
 }
 
-/// A candidate model's class scores on `test` after fitting on `train` (already normalised).
-#[derive(Debug, Clone, Copy)]
+/// One candidate model (hyper-parameters fixed).
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Candidate {
-    Svm(f32),
+    Svm { c: f32, multi: MultiClass },
     Knn(usize),
 }
 
+impl Candidate {
+    fn describe(self) -> String {
+        match self {
+            Candidate::Svm { c, multi } => format!("C={c} {}", scheme_name(multi)),
+            Candidate::Knn(k) => format!("k={k}"),
+        }
+    }
+
+    /// Candidates of one family share everything but their regularisation strength.
+    fn family(self) -> u8 {
+        match self {
+            Candidate::Svm {
+                multi: MultiClass::OneVsOne,
+                ..
+            } => 1,
+            Candidate::Svm { .. } => 0,
+            Candidate::Knn(_) => 2,
+        }
+    }
+}
+
+/// A candidate's class scores on `test` after scaling and fitting on `train` (already
+/// normalised).
 fn scores(
     cand: Candidate,
-    multi_class: MultiClass,
     x: ArrayView2<'_, f32>,
     y: ArrayView1<'_, usize>,
     test: ArrayView2<'_, f32>,
@@ -220,9 +369,9 @@ fn scores(
     let (tr, te) = scaled(x, test)?;
     let set = TrainSet::new(tr.view(), y, n_classes)?;
     Ok(match cand {
-        Candidate::Svm(c) => LinearSvm::params()
+        Candidate::Svm { c, multi } => LinearSvm::params()
             .c(c)
-            .multi_class(multi_class)
+            .multi_class(multi)
             .seed(seed)
             .fit(&set)?
             .predict_scores(te.view())?,
@@ -248,63 +397,143 @@ fn argmax_rows(s: &Array2<f32>) -> Array1<usize> {
         .collect()
 }
 
-/// Picks a candidate by inner cross-validation with the one-standard-error rule: among the
-/// candidates (ordered simplest first) the first whose mean inner-fold UAR is within one
-/// standard error of the best mean. Inner folds on one or two training speakers share the
-/// test fold's voices, which rewards fitting harder than a new voice allows; the rule leans
-/// to the more regularised model that is statistically as good.
-fn choose(
-    cands: &[Candidate],
+/// The fold pipeline after normalisation: the summed scores of `chosen` fitted on `(x, y)`,
+/// then `opts.adapt_rounds` rounds of self-training on the unlabelled `test` rows.
+fn fit_scores(
+    chosen: &[Candidate],
     x: ArrayView2<'_, f32>,
     y: ArrayView1<'_, usize>,
-    speakers: &[String],
+    test: ArrayView2<'_, f32>,
     n_classes: usize,
     opts: &PipelineOptions,
     seed: u64,
-) -> Result<Candidate> {
-    if cands.len() == 1 {
-        return Ok(cands[0]);
-    }
-    let n_spk = speakers.iter().collect::<BTreeSet<_>>().len();
-    let splits = if n_spk >= 3 {
-        group_kfold(speakers, opts.inner_folds.min(n_spk), seed)?
-    } else {
-        stratified_kfold(&y.to_vec(), opts.inner_folds, seed)?
+) -> Result<Array2<f32>> {
+    let ensemble = |x: ArrayView2<'_, f32>, yy: ArrayView1<'_, usize>| -> Result<Array2<f32>> {
+        let mut total = Array2::<f32>::zeros((test.nrows(), n_classes));
+        for &c in chosen {
+            total += &scores(c, x, yy, test, n_classes, seed)?;
+        }
+        Ok(total)
     };
+    let mut s = ensemble(x, y)?;
+    for _ in 0..opts.adapt_rounds {
+        let keep = confident_rows(&s, opts.adapt_fraction);
+        if keep.is_empty() {
+            break;
+        }
+        let pseudo = argmax_rows(&s);
+        let x2 = ndarray::concatenate(
+            ndarray::Axis(0),
+            &[x, test.select(ndarray::Axis(0), &keep).view()],
+        )
+        .map_err(|e| EvalError::Unusable {
+            reason: format!("stacking pseudo-labelled rows: {e}"),
+        })?;
+        let y2: Array1<usize> = y
+            .iter()
+            .copied()
+            .chain(keep.iter().map(|&i| pseudo[i]))
+            .collect();
+        s = ensemble(x2.view(), y2.view())?;
+    }
+    Ok(s)
+}
+
+/// The inner folds of a training fold (see [`InnerProtocol`]).
+fn inner_splits(
+    y: ArrayView1<'_, usize>,
+    speakers: &[String],
+    texts: &[Option<String>],
+    opts: &PipelineOptions,
+    seed: u64,
+) -> Result<(Vec<ser_data::Split>, &'static str)> {
+    let n_spk = speakers.iter().collect::<BTreeSet<_>>().len();
+    let text_groups: Option<Vec<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+    let n_texts = text_groups
+        .as_ref()
+        .map_or(0, |g| g.iter().collect::<BTreeSet<_>>().len());
+    let by_text = |g: &[&str]| group_kfold(g, opts.inner_folds.min(n_texts), seed);
+    let rows = || stratified_kfold(&y.to_vec(), opts.inner_folds, seed);
+    Ok(match opts.inner {
+        InnerProtocol::Auto if n_spk >= 3 => (
+            group_kfold(speakers, opts.inner_folds.min(n_spk), seed)?,
+            "speakers",
+        ),
+        InnerProtocol::Auto | InnerProtocol::Text => match &text_groups {
+            Some(g) if n_texts >= opts.inner_folds.max(2) => (by_text(g)?, "texts"),
+            _ => (rows()?, "rows"),
+        },
+        InnerProtocol::Rows => (rows()?, "rows"),
+    })
+}
+
+/// The inner folds [`fit_predict`] would use on `train` to choose hyper-parameters, and what
+/// they group by (`"speakers"`, `"texts"` or `"rows"`).
+///
+/// # Errors
+/// Split errors (e.g. fewer rows per class than folds).
+pub fn inner_folds(
+    train: &Dataset,
+    opts: &PipelineOptions,
+    seed: u64,
+) -> Result<(Vec<ser_data::Split>, &'static str)> {
+    let texts: Vec<Option<String>> = train.paths.iter().map(|p| utterance_text(p)).collect();
+    inner_splits(train.targets.view(), &train.speakers, &texts, opts, seed)
+}
+
+/// Picks a candidate by inner cross-validation: each candidate runs the whole fold pipeline
+/// (scaling, fit, self-training on the inner validation rows) and is scored by UAR on the
+/// inner validation rows. The family (SVM one-vs-rest, SVM one-vs-one, KNN) of the best mean
+/// wins; within it, the one-standard-error rule takes the simplest candidate (smallest `C`,
+/// largest `k`) whose mean is within one standard error of the best. Inner folds that share
+/// the training voice reward fitting harder than a new voice allows; the rule leans to the
+/// more regularised model that is statistically as good. Returns the pick and its inner UAR.
+fn choose(
+    cands: &[Candidate],
+    splits: &[ser_data::Split],
+    x: ArrayView2<'_, f32>,
+    y: ArrayView1<'_, usize>,
+    n_classes: usize,
+    opts: &PipelineOptions,
+    seed: u64,
+) -> Result<(Candidate, f64)> {
     let mut stats = Vec::with_capacity(cands.len());
     for &cand in cands {
         let mut uars = Vec::with_capacity(splits.len());
-        for s in &splits {
+        for s in splits {
             let xt = x.select(ndarray::Axis(0), &s.train);
             let yt = y.select(ndarray::Axis(0), &s.train);
             let xv = x.select(ndarray::Axis(0), &s.test);
             let yv = y.select(ndarray::Axis(0), &s.test);
-            let pred = argmax_rows(&scores(
-                cand,
-                opts.multi_class,
+            let sc = fit_scores(
+                &[cand],
                 xt.view(),
                 yt.view(),
                 xv.view(),
                 n_classes,
+                opts,
                 seed,
-            )?);
+            )?;
+            let pred = argmax_rows(&sc);
             uars.push(ConfusionMatrix::new(yv.view(), pred.view(), n_classes)?.uar());
         }
-        let n = uars.len() as f64;
+        let n = uars.len().max(1) as f64;
         let mean = uars.iter().sum::<f64>() / n;
         let var = uars.iter().map(|u| (u - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
         stats.push((mean, (var / n).sqrt()));
     }
-    let (best_mean, best_se) =
-        stats.iter().copied().fold(
-            (f64::NEG_INFINITY, 0.0),
-            |b, s| if s.0 > b.0 { s } else { b },
-        );
-    let pick = stats
+    let best = stats
         .iter()
-        .position(|s| s.0 >= best_mean - best_se - 1e-12)
-        .unwrap_or(0);
-    Ok(cands[pick])
+        .enumerate()
+        .fold(0, |b, (i, s)| if s.0 > stats[b].0 { i } else { b });
+    let (best_mean, best_se) = stats[best];
+    let family = cands[best].family();
+    let pick = cands
+        .iter()
+        .zip(&stats)
+        .position(|(c, s)| c.family() == family && s.0 >= best_mean - best_se - 1e-12)
+        .unwrap_or(best);
+    Ok((cands[pick], stats[pick].0))
 }
 
 /// Indices of the `fraction` of rows whose best score leads the second best by the most.
@@ -334,6 +563,21 @@ fn confident_rows(scores: &Array2<f32>, fraction: f32) -> Vec<usize> {
     keep
 }
 
+/// The SVM candidates of `opts`, simplest first within each scheme (smallest `C`).
+fn svm_candidates(opts: &PipelineOptions) -> Vec<Candidate> {
+    let schemes = if opts.multi_class_grid.is_empty() {
+        vec![opts.multi_class]
+    } else {
+        opts.multi_class_grid.clone()
+    };
+    let mut cs = opts.c_grid.clone();
+    cs.sort_by(f32::total_cmp);
+    schemes
+        .iter()
+        .flat_map(|&multi| cs.iter().map(move |&c| Candidate::Svm { c, multi }))
+        .collect()
+}
+
 /// Fits on `train` and predicts `test`: the predicted classes and the chosen
 /// hyper-parameter(s) in words.
 ///
@@ -353,70 +597,49 @@ pub fn fit_predict(
         .normalisation
         .apply(test.records.view(), &test.speakers)?;
     let y = train.targets.view();
-    let svm_c: Vec<Candidate> = opts.c_grid.iter().map(|&c| Candidate::Svm(c)).collect();
-    // Simplest first: small C, large k.
-    let mut svm_c = svm_c;
-    svm_c.sort_by(|a, b| match (a, b) {
-        (Candidate::Svm(p), Candidate::Svm(q)) => p.total_cmp(q),
-        _ => std::cmp::Ordering::Equal,
-    });
+    let svm = svm_candidates(opts);
+    // Simplest first: large k.
     let mut knn_k: Vec<usize> = opts.k_grid.clone();
     knn_k.sort_unstable_by(|a, b| b.cmp(a));
-    let knn_k: Vec<Candidate> = knn_k.into_iter().map(Candidate::Knn).collect();
-    let pick = |c: &[Candidate]| choose(c, xtr.view(), y, &train.speakers, n_classes, opts, seed);
-    let describe = |c: Candidate| match c {
-        Candidate::Svm(c) => format!("C={c}"),
-        Candidate::Knn(k) => format!("k={k}"),
-    };
-    let chosen: Vec<Candidate> = match opts.model {
-        ModelChoice::Svm => vec![pick(&svm_c)?],
-        ModelChoice::Knn => vec![pick(&knn_k)?],
-        ModelChoice::SvmKnn => vec![pick(&svm_c)?, pick(&knn_k)?],
-        ModelChoice::Lstm => Vec::new(),
-    };
-    let ensemble = |x: ArrayView2<'_, f32>, yy: ArrayView1<'_, usize>| -> Result<Array2<f32>> {
-        let mut total = Array2::<f32>::zeros((xte.nrows(), n_classes));
-        for &c in &chosen {
-            total += &scores(c, opts.multi_class, x, yy, xte.view(), n_classes, seed)?;
-        }
-        Ok(total)
-    };
-    match opts.model {
-        ModelChoice::Svm | ModelChoice::Knn | ModelChoice::SvmKnn => {
-            let mut s = ensemble(xtr.view(), y)?;
-            for _ in 0..opts.adapt_rounds {
-                let keep = confident_rows(&s, opts.adapt_fraction);
-                if keep.is_empty() {
-                    break;
-                }
-                let pseudo = argmax_rows(&s);
-                let x2 = ndarray::concatenate(
-                    ndarray::Axis(0),
-                    &[xtr.view(), xte.select(ndarray::Axis(0), &keep).view()],
-                )
-                .map_err(|e| EvalError::Unusable {
-                    reason: format!("stacking pseudo-labelled rows: {e}"),
-                })?;
-                let y2: Array1<usize> = y
-                    .iter()
-                    .copied()
-                    .chain(keep.iter().map(|&i| pseudo[i]))
-                    .collect();
-                s = ensemble(x2.view(), y2.view())?;
-            }
-            let text: Vec<String> = chosen.iter().map(|&c| describe(c)).collect();
-            Ok((argmax_rows(&s), text.join(" ")))
-        }
-        ModelChoice::Lstm => {
-            let set = TrainSet::new(xtr.view(), y, n_classes)?;
-            let model = LstmParams::study()
-                .epochs(opts.lstm_epochs)
-                .seed(seed)
-                .fit(&set)?;
-            Ok((
-                model.predict(xte.view())?,
-                format!("epochs={}", opts.lstm_epochs),
-            ))
-        }
+    let knn: Vec<Candidate> = knn_k.into_iter().map(Candidate::Knn).collect();
+    if opts.model == ModelChoice::Lstm {
+        let set = TrainSet::new(xtr.view(), y, n_classes)?;
+        let model = LstmParams::study()
+            .epochs(opts.lstm_epochs)
+            .seed(seed)
+            .fit(&set)?;
+        return Ok((
+            model.predict(xte.view())?,
+            format!("epochs={}", opts.lstm_epochs),
+        ));
     }
+    let texts: Vec<Option<String>> = train.paths.iter().map(|p| utterance_text(p)).collect();
+    let mut inner_kind = "";
+    let mut pick = |c: &[Candidate]| -> Result<(Candidate, Option<f64>)> {
+        if c.len() == 1 {
+            return Ok((c[0], None));
+        }
+        let (splits, kind) = inner_splits(y, &train.speakers, &texts, opts, seed)?;
+        inner_kind = kind;
+        let (cand, uar) = choose(c, &splits, xtr.view(), y, n_classes, opts, seed)?;
+        Ok((cand, Some(uar)))
+    };
+    let chosen: Vec<(Candidate, Option<f64>)> = match opts.model {
+        ModelChoice::Svm => vec![pick(&svm)?],
+        ModelChoice::Knn => vec![pick(&knn)?],
+        _ => vec![pick(&svm)?, pick(&knn)?],
+    };
+    let cands: Vec<Candidate> = chosen.iter().map(|c| c.0).collect();
+    let s = fit_scores(&cands, xtr.view(), y, xte.view(), n_classes, opts, seed)?;
+    let mut text: Vec<String> = chosen
+        .iter()
+        .map(|(c, u)| match u {
+            Some(u) => format!("{} (inner UAR {:.3})", c.describe(), u),
+            None => c.describe(),
+        })
+        .collect();
+    if !inner_kind.is_empty() {
+        text.push(format!("[inner folds: {inner_kind}]"));
+    }
+    Ok((argmax_rows(&s), text.join(" ")))
 }
