@@ -93,6 +93,18 @@ pub enum DataError {
         /// Length found.
         got: usize,
     },
+    /// A signal without power where a level relative to it is asked (noise at an SNR).
+    #[error("cannot add {what}: the signal is silent")]
+    SilentSignal {
+        /// What was asked.
+        what: &'static str,
+    },
+    /// An augmentation step failed inside (an FFT given a buffer of the wrong size).
+    #[error("augmentation failed: {reason}")]
+    Augment {
+        /// What went wrong.
+        reason: String,
+    },
     /// A file-system operation failed.
     #[error("I/O error on {path}: {source}")]
     Io {

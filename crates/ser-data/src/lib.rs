@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod augment;
 pub mod cache;
 pub mod corpus;
 pub mod dataset;
@@ -15,6 +16,7 @@ pub mod scheme;
 pub mod split;
 pub mod synth;
 
+pub use augment::{AugmentChain, Augmentation, parse_plan};
 pub use cache::FeatureCache;
 pub use corpus::{
     AudioSummary, Corpus, CorpusItem, FaultKind, FileReport, ScanOptions, scan, walk,
