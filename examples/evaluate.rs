@@ -5,9 +5,9 @@
 //! cargo run --release --example evaluate -- --data DIR [--protocol split|kfold:K|loso|group-kfold:K]
 //!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
 //!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
-//!     [--inner auto|rows|text]
+//!     [--inner auto|rows|text|voices] [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
 //!     [--seed N] [--cache DIR | --no-cache] [--dump FILE]
-//! cargo run --release --example evaluate -- --train DIR --test DIR [...]
+//! cargo run --release --example evaluate -- --train DIR [--train DIR ...] --test DIR [...]
 //! ```
 
 use std::path::PathBuf;
@@ -16,8 +16,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use ser::data::Progress;
 use ser::evaluate::{
-    EvalOptions, FeatureChoice, InnerProtocol, ModelChoice, Normalisation, Protocol,
-    evaluate_cross, evaluate_dir,
+    EvalOptions, FeatureChoice, InnerProtocol, ModelChoice, Normalisation, Protocol, evaluate_dir,
+    evaluate_multi,
 };
 
 #[derive(Parser, Debug)]
@@ -26,9 +26,9 @@ struct Args {
     /// Corpus folder (any layout ser-data reads: TESS, RAVDESS, EmoDB, CREMA-D, SAVEE).
     #[arg(long, conflicts_with_all = ["train", "test"])]
     data: Option<PathBuf>,
-    /// Cross-corpus: training corpus.
+    /// Cross-corpus: training corpus (repeat to train on several at once).
     #[arg(long, requires = "test")]
-    train: Option<PathBuf>,
+    train: Vec<PathBuf>,
     /// Cross-corpus: test corpus.
     #[arg(long, requires = "train")]
     test: Option<PathBuf>,
@@ -58,7 +58,8 @@ struct Args {
     #[arg(long, default_value = "auto")]
     multi_class: String,
     /// Inner folds that choose the hyper-parameters: auto (speakers with ≥ 3 training
-    /// speakers, else utterance texts, else rows) | rows | text.
+    /// speakers, else utterance texts, else rows) | rows | text | voices (held-out augmented
+    /// pseudo-voices × held-out texts when fewer than 3 real training speakers; needs --augment).
     #[arg(long, default_value = "auto")]
     inner: String,
     /// LSTM epochs.
@@ -73,6 +74,18 @@ struct Args {
     /// Compute every feature vector afresh, store nothing.
     #[arg(long)]
     no_cache: bool,
+    /// Augmented copies of every training clip, e.g. `pitch:-2,2;noise:20;warp:0.9+reverb:0.4`
+    /// (`;` items, `kind:a,b` one copy per value, `x+y` a chain). Test clips are never augmented.
+    #[arg(long)]
+    augment: Option<String>,
+    /// Augmented copies keep their source speaker's id for speaker normalisation (default: each
+    /// copy is a pseudo-speaker of its own).
+    #[arg(long)]
+    augment_same_speaker: bool,
+    /// Another corpus added whole to every training fold (repeatable; labels mapped to the
+    /// canonical emotions, restricted to those of the evaluated corpus).
+    #[arg(long)]
+    extra_train: Vec<PathBuf>,
     /// Also write the feature matrix (`ser_data::Dataset` as JSON) of `--data` to this file.
     #[arg(long)]
     dump: Option<PathBuf>,
@@ -96,6 +109,12 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
             )
         },
         progress: Progress::Auto,
+        augment: match &args.augment {
+            Some(plan) => ser::data::parse_plan(plan)?,
+            None => Vec::new(),
+        },
+        augment_as_voices: !args.augment_same_speaker,
+        extra_train: args.extra_train.clone(),
         ..EvalOptions::default()
     };
     opts.pipeline.model = args.model.parse::<ModelChoice>()?;
@@ -124,15 +143,15 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
         std::fs::write(out, serde_json::to_string(&fm.dataset)?)
             .map_err(|e| format!("{}: {e}", out.display()))?;
     }
-    let report = match (&args.data, &args.train, &args.test) {
+    let report = match (&args.data, args.train.is_empty(), &args.test) {
         (Some(d), _, _) => evaluate_dir(d, &opts)?,
-        (None, Some(tr), Some(te)) => {
+        (None, false, Some(te)) => {
             if opts.protocol.is_some() {
                 return Err("--protocol does not apply to --train/--test".into());
             }
-            evaluate_cross(tr, te, &opts)?
+            evaluate_multi(&args.train, te, &opts)?
         }
-        _ => return Err("give --data DIR, or --train DIR --test DIR".into()),
+        _ => return Err("give --data DIR, or --train DIR [--train DIR ...] --test DIR".into()),
     };
     Ok(serde_json::to_string(&report)?)
 }

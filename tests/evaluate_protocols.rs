@@ -12,8 +12,9 @@ use ndarray::{Array1, Array2};
 use ser::data::synth::{SynthParams, SynthSpeaker, synthesize, write_wav};
 use ser::data::{Dataset, Emotion, Progress};
 use ser::evaluate::{
-    EvalOptions, EvalReport, FeatureChoice, ModelChoice, Protocol, default_protocol,
-    evaluate_cross, evaluate_dataset, evaluate_dir, folds, pipeline,
+    EvalOptions, EvalReport, FeatureChoice, ModelChoice, Protocol, TrainingExtras,
+    default_protocol, evaluate_cross, evaluate_dataset, evaluate_dir, evaluate_multi, folds,
+    pipeline,
 };
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -406,4 +407,135 @@ fn scheme_and_c_are_chosen_without_test_labels() {
     scrambled.targets.mapv_inplace(|t| 1 - t);
     let (pred2, chosen2) = pipeline::fit_predict(&train, &scrambled, &opts, 1).unwrap();
     assert_eq!((pred, chosen), (pred2, chosen2));
+}
+
+#[test]
+fn augmented_copies_join_only_the_folds_where_their_source_trains() {
+    let d = tess_table(3, 4);
+    let mut copy = d.clone();
+    copy.records.mapv_inplace(|v| v + 0.5);
+    for s in &mut copy.speakers {
+        *s = format!("{s}~gain:-6");
+    }
+    let extras = TrainingExtras {
+        augmented: vec![copy],
+        corpora: Vec::new(),
+    };
+    for split in folds(&d, Protocol::Loso, 0).unwrap() {
+        let (train, test) = d.apply(&split).unwrap();
+        let (joined, extra) = extras.extend(&train).unwrap();
+        assert_eq!(extra, train.len());
+        assert_eq!(joined.len(), 2 * train.len());
+        let test_paths: BTreeSet<&PathBuf> = test.paths.iter().collect();
+        assert!(joined.paths.iter().all(|p| !test_paths.contains(p)));
+        let test_speaker = &test.speakers[0];
+        assert!(
+            joined
+                .speakers
+                .iter()
+                .all(|s| s.split('~').next().unwrap() != test_speaker)
+        );
+    }
+}
+
+fn savee_dir(name: &str, speakers: usize, emotions: &[Emotion], per_class: usize) -> PathBuf {
+    let dir = temp_dir(name);
+    let code = |e: Emotion| match e {
+        Emotion::Neutral => "n",
+        Emotion::Happy => "h",
+        Emotion::Sad => "sa",
+        Emotion::Angry => "a",
+        _ => "su",
+    };
+    write_corpus(&dir, speakers, emotions, per_class, |s, e, i| {
+        format!(
+            "{}_{}{:02}.wav",
+            ["DC", "JE", "JK", "KL"][s],
+            code(e),
+            i + 1
+        )
+    });
+    dir
+}
+
+#[test]
+fn augmentation_is_cached_under_its_own_key_and_never_touches_test_rows() {
+    let dir = savee_dir("aug", 2, &FOUR, 3);
+    let cache = temp_dir("aug-cache");
+    let mut opts = quick_options();
+    opts.cache_dir = Some(cache.clone());
+    opts.augment = ser::data::parse_plan("gain:-6;noise:30").unwrap();
+    let r = evaluate_dir(&dir, &opts).unwrap();
+    assert!(
+        r.augmentation.starts_with("gain:-6;noise:30"),
+        "{}",
+        r.augmentation
+    );
+    // 24 clips, each computed once plain and once per copy.
+    assert_eq!((r.cache_hits, r.cache_computed), (0, 72));
+    for f in &r.folds {
+        assert_eq!((f.n_train, f.n_test, f.n_train_extra), (36, 12, 24));
+    }
+    check_pooled(&r, 24);
+    let again = evaluate_dir(&dir, &opts).unwrap();
+    assert_eq!((again.cache_hits, again.cache_computed), (72, 0));
+    assert_eq!(again.confusion, r.confusion);
+    // The augmented vectors differ from the plain ones (noise changes MFCCs).
+    let corpus = ser::evaluate::scan_corpus(&dir).unwrap();
+    let plain = ser::evaluate::extract(&corpus.items, None, &opts).unwrap();
+    let noisy =
+        ser::evaluate::extract_augmented(&corpus.items, None, &opts, Some(&opts.augment[1]))
+            .unwrap();
+    assert_eq!(plain.dataset.paths, noisy.dataset.paths);
+    assert_ne!(plain.dataset.records, noisy.dataset.records);
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&cache).unwrap();
+}
+
+#[test]
+fn several_training_corpora_and_extra_corpora_are_mapped_to_the_test_emotions() {
+    let a = savee_dir(
+        "multi-a",
+        2,
+        &[Emotion::Neutral, Emotion::Happy, Emotion::Sad],
+        2,
+    );
+    let b = savee_dir(
+        "multi-b",
+        2,
+        &[Emotion::Sad, Emotion::Angry, Emotion::Surprise],
+        2,
+    );
+    let t = savee_dir("multi-t", 2, &FOUR, 2);
+    let opts = quick_options();
+    // Test corpus has neutral, happy, sad, angry: each is in A or B; surprise (only in B)
+    // is dropped.
+    let r = evaluate_multi(&[a.clone(), b.clone()], &t, &opts).unwrap();
+    assert_eq!(r.classes, vec!["neutral", "happy", "sad", "angry"]);
+    assert_eq!(r.protocol, "cross-corpus");
+    assert_eq!((r.folds[0].n_train, r.folds[0].n_test), (12 + 8, 16));
+    check_pooled(&r, 16);
+    // The same through one --train and one extra corpus.
+    let mut with_extra = opts.clone();
+    with_extra.extra_train = vec![b.clone()];
+    let r2 = evaluate_cross(&a, &t, &with_extra).unwrap();
+    // evaluate_cross keeps the emotions A and T share; B adds only its sad clips.
+    assert_eq!(r2.classes, vec!["neutral", "happy", "sad"]);
+    assert_eq!(
+        (r2.folds[0].n_train, r2.folds[0].n_train_extra),
+        (12 + 4, 4)
+    );
+    // LOSO on T with A added to every training fold.
+    let mut loso = opts.clone();
+    loso.extra_train = vec![a.clone()];
+    let r3 = evaluate_dir(&t, &loso).unwrap();
+    assert_eq!(r3.protocol, "loso");
+    for f in &r3.folds {
+        assert_eq!((f.n_train, f.n_test, f.n_train_extra), (8 + 12, 8, 12));
+        assert!(f.test_speakers.iter().all(|s| !s.contains('/')));
+    }
+    check_pooled(&r3, 16);
+    for d in [a, b, t] {
+        std::fs::remove_dir_all(&d).unwrap();
+    }
 }

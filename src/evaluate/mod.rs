@@ -18,7 +18,7 @@
 pub mod functionals;
 pub mod pipeline;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -27,8 +27,8 @@ use std::time::Instant;
 use ndarray::Array2;
 use ser_audio::LoadOptions;
 use ser_data::{
-    Corpus, Dataset, Emotion, FeatureMatrix, FeatureOptions, FnExtractor, LabelEncoder, Progress,
-    ScanOptions, Split, feature_matrix, scan,
+    AugmentChain, Corpus, CorpusItem, Dataset, Emotion, Extractor, FeatureMatrix, FeatureOptions,
+    FnExtractor, LabelEncoder, Progress, ScanOptions, Split, feature_matrix, scan,
 };
 use ser_features::FeatureSpec;
 use ser_models::ConfusionMatrix;
@@ -190,6 +190,16 @@ pub struct EvalOptions {
     pub cache_dir: Option<PathBuf>,
     /// Progress bar while extracting.
     pub progress: Progress,
+    /// Augmented copies of every training clip (one per chain; empty: none). Test rows are
+    /// never augmented.
+    pub augment: Vec<AugmentChain>,
+    /// Give each augmented copy its own pseudo-speaker (`"OAF~pitch:2"`), so speaker
+    /// normalisation treats it as a voice of its own; it still joins only the folds where its
+    /// source speaker trains, and inner speaker folds keep it with its source.
+    pub augment_as_voices: bool,
+    /// Further corpora added whole to every training fold (labels mapped to the canonical
+    /// emotions, restricted to those of the evaluated corpus); never tested on.
+    pub extra_train: Vec<PathBuf>,
 }
 
 impl Default for EvalOptions {
@@ -201,6 +211,9 @@ impl Default for EvalOptions {
             seed: 42,
             cache_dir: None,
             progress: Progress::Auto,
+            augment: Vec::new(),
+            augment_as_voices: true,
+            extra_train: Vec::new(),
         }
     }
 }
@@ -220,6 +233,9 @@ pub struct FoldResult {
     pub uar: f64,
     /// Hyper-parameter chosen by the inner cross-validation (e.g. `"C=0.1"`).
     pub chosen: String,
+    /// Training rows that are augmented copies or come from extra corpora (part of
+    /// `n_train`).
+    pub n_train_extra: usize,
 }
 
 /// What `evaluate` prints.
@@ -235,6 +251,10 @@ pub struct EvalReport {
     pub normalisation: String,
     /// How the hyper-parameter was chosen.
     pub selection: String,
+    /// Augmented copies added to each training fold (`"none"` or the plan).
+    pub augmentation: String,
+    /// Extra training corpora (folders), if any.
+    pub extra_train: Vec<String>,
     /// Unsupervised adaptation to the test rows, if any.
     pub adaptation: String,
     /// Per-fold figures.
@@ -295,38 +315,270 @@ pub fn scan_corpus(dir: &Path) -> Result<Corpus> {
     Ok(corpus)
 }
 
+/// The feature extractor of `choice` and the load options it expects.
+///
+/// # Errors
+/// Feature plan errors.
+pub fn extractor(choice: FeatureChoice) -> Result<(Box<dyn Extractor>, LoadOptions)> {
+    Ok(match choice {
+        FeatureChoice::Mfcc40 => (Box::new(FeatureSpec::Mfcc40Mean), LoadOptions::study()),
+        FeatureChoice::Enriched => (Box::new(FeatureSpec::Enriched), LoadOptions::study()),
+        FeatureChoice::Functionals => {
+            // The whole clip: the functionals find the active frames themselves.
+            let plans = functionals::Functionals::new(22_050)?;
+            let x = FnExtractor::new(
+                "ser evaluate functionals v1",
+                move |s: &[f32], rate: u32| {
+                    if rate == 22_050 {
+                        plans.extract(s)
+                    } else {
+                        functionals::Functionals::new(rate)?.extract(s)
+                    }
+                },
+            );
+            (Box::new(x), LoadOptions::default())
+        }
+    })
+}
+
+/// An extractor that first applies an augmentation chain; the clip's seed is the run's seed
+/// mixed with a hash of its samples, so each clip gets its own noise and the same clip the
+/// same noise every time. The cache key names the chain and the seed.
+struct Augmenting<'a> {
+    base: &'a dyn Extractor,
+    chain: &'a AugmentChain,
+    seed: u64,
+}
+
+impl Extractor for Augmenting<'_> {
+    fn config(&self) -> String {
+        format!(
+            "{} | augment {} seed {}",
+            self.base.config(),
+            self.chain,
+            self.seed
+        )
+    }
+
+    fn extract_vec(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+    ) -> std::result::Result<Vec<f32>, String> {
+        let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let seed = self.seed ^ ser_data::cache::fnv1a_64(&bytes);
+        let y = self
+            .chain
+            .apply(samples, sample_rate, seed)
+            .map_err(|e| e.to_string())?;
+        self.base.extract_vec(&y, sample_rate)
+    }
+}
+
 /// The feature matrix of `items` for `features` (cached when `opts.cache_dir` is set).
 ///
 /// # Errors
 /// As [`ser_data::feature_matrix`].
 pub fn extract(
-    items: &[ser_data::CorpusItem],
+    items: &[CorpusItem],
     classes: Option<LabelEncoder>,
     opts: &EvalOptions,
 ) -> Result<FeatureMatrix> {
-    let mut fo = FeatureOptions {
+    extract_augmented(items, classes, opts, None)
+}
+
+/// As [`extract`], with every clip first transformed by `chain` (its features are cached
+/// under a key that names the chain and the seed).
+///
+/// # Errors
+/// As [`ser_data::feature_matrix`].
+pub fn extract_augmented(
+    items: &[CorpusItem],
+    classes: Option<LabelEncoder>,
+    opts: &EvalOptions,
+    chain: Option<&AugmentChain>,
+) -> Result<FeatureMatrix> {
+    let (base, load) = extractor(opts.features)?;
+    let fo = FeatureOptions {
         cache_dir: opts.cache_dir.clone(),
         progress: opts.progress,
         classes,
-        ..FeatureOptions::default()
+        load,
     };
-    Ok(match opts.features {
-        FeatureChoice::Mfcc40 => feature_matrix(items, &FeatureSpec::Mfcc40Mean, &fo)?,
-        FeatureChoice::Enriched => feature_matrix(items, &FeatureSpec::Enriched, &fo)?,
-        FeatureChoice::Functionals => {
-            // The whole clip: the functionals find the active frames themselves.
-            fo.load = LoadOptions::default();
-            let plans = functionals::Functionals::new(22_050)?;
-            let x = FnExtractor::new("ser evaluate functionals v1", |s: &[f32], rate: u32| {
-                if rate == 22_050 {
-                    plans.extract(s)
-                } else {
-                    functionals::Functionals::new(rate)?.extract(s)
-                }
-            });
+    Ok(match chain {
+        None => feature_matrix(items, base.as_ref(), &fo)?,
+        Some(chain) => {
+            let x = Augmenting {
+                base: base.as_ref(),
+                chain,
+                seed: opts.seed,
+            };
             feature_matrix(items, &x, &fo)?
         }
     })
+}
+
+fn augmentation_text(opts: &EvalOptions) -> String {
+    if opts.augment.is_empty() {
+        "none".into()
+    } else {
+        let plan: Vec<String> = opts.augment.iter().map(ToString::to_string).collect();
+        format!(
+            "{} ({} cop{} of each training clip{}; test rows never augmented)",
+            plan.join(";"),
+            plan.len(),
+            if plan.len() == 1 { "y" } else { "ies" },
+            if opts.augment_as_voices {
+                ", each copy its own pseudo-speaker"
+            } else {
+                ", with its source speaker"
+            }
+        )
+    }
+}
+
+/// Rows added to training folds: augmented copies of the corpus's own clips (joined to a
+/// fold only when their source file trains in it) and whole extra corpora.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingExtras {
+    /// Augmented copies; `paths` name the source clip.
+    pub augmented: Vec<Dataset>,
+    /// Extra corpora, in the evaluated corpus's class order.
+    pub corpora: Vec<Dataset>,
+}
+
+impl TrainingExtras {
+    /// `train` plus the extra rows that belong to it.
+    ///
+    /// # Errors
+    /// [`EvalError::Unusable`] when the class lists or feature widths differ.
+    pub fn extend(&self, train: &Dataset) -> Result<(Dataset, usize)> {
+        if self.augmented.is_empty() && self.corpora.is_empty() {
+            return Ok((train.clone(), 0));
+        }
+        let sources: HashSet<&PathBuf> = train.paths.iter().collect();
+        let mut parts: Vec<Dataset> = Vec::new();
+        for copy in &self.augmented {
+            let keep: Vec<usize> = (0..copy.len())
+                .filter(|&i| sources.contains(&copy.paths[i]))
+                .collect();
+            parts.push(copy.select(&keep)?);
+        }
+        parts.extend(self.corpora.iter().cloned());
+        let extra: usize = parts.iter().map(Dataset::len).sum();
+        let mut all = vec![train.clone()];
+        all.extend(parts);
+        Ok((stack(&all)?, extra))
+    }
+}
+
+/// The rows of several data sets with the same classes and width, one after another.
+///
+/// # Errors
+/// [`EvalError::Unusable`] when classes or widths differ or nothing is given.
+pub fn stack(sets: &[Dataset]) -> Result<Dataset> {
+    let first = sets.first().ok_or_else(|| EvalError::Unusable {
+        reason: "nothing to stack".into(),
+    })?;
+    for d in sets {
+        if d.classes != first.classes || d.n_features() != first.n_features() {
+            return Err(EvalError::Unusable {
+                reason: format!(
+                    "cannot join data sets with classes {:?} × {} features and {:?} × {}",
+                    first.classes,
+                    first.n_features(),
+                    d.classes,
+                    d.n_features()
+                ),
+            });
+        }
+    }
+    let views: Vec<_> = sets.iter().map(|d| d.records.view()).collect();
+    let records =
+        ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| EvalError::Unusable {
+            reason: format!("stacking rows: {e}"),
+        })?;
+    Ok(Dataset::new(
+        records,
+        sets.iter()
+            .flat_map(|d| d.targets.iter().copied())
+            .collect(),
+        first.classes.clone(),
+        sets.iter()
+            .flat_map(|d| d.speakers.iter().cloned())
+            .collect(),
+        sets.iter().flat_map(|d| d.paths.iter().cloned()).collect(),
+    )?)
+}
+
+/// The augmented copies of `items` for `opts.augment`, in `classes`' order; with
+/// `opts.augment_as_voices` each copy's speakers become `"SPEAKER~CHAIN"`.
+///
+/// # Errors
+/// As [`extract_augmented`].
+pub fn augmented_copies(
+    items: &[CorpusItem],
+    classes: &[String],
+    opts: &EvalOptions,
+) -> Result<(Vec<Dataset>, ser_data::CacheStats)> {
+    let mut copies = Vec::with_capacity(opts.augment.len());
+    let mut stats = ser_data::CacheStats::default();
+    for chain in &opts.augment {
+        let enc = LabelEncoder::with_classes(classes.iter().map(String::as_str))?;
+        let fm = extract_augmented(items, Some(enc), opts, Some(chain))?;
+        stats.hits += fm.cache.hits;
+        stats.computed += fm.cache.computed;
+        let mut d = fm.dataset;
+        if opts.augment_as_voices {
+            for s in &mut d.speakers {
+                *s = format!("{s}~{chain}");
+            }
+        }
+        copies.push(d);
+    }
+    Ok((copies, stats))
+}
+
+/// The extra training corpora of `opts.extra_train`, restricted to `classes` (canonical
+/// emotion names) and encoded in their order; speakers are prefixed with the folder's name.
+///
+/// # Errors
+/// As [`scan_corpus`] and [`extract`].
+pub fn extra_corpora(
+    classes: &[String],
+    opts: &EvalOptions,
+) -> Result<(Vec<Dataset>, ser_data::CacheStats, usize)> {
+    let mut out = Vec::new();
+    let mut stats = ser_data::CacheStats::default();
+    let mut failed = 0;
+    for dir in &opts.extra_train {
+        let corpus = scan_corpus(dir)?;
+        let items: Vec<CorpusItem> = corpus
+            .items
+            .iter()
+            .filter(|i| classes.iter().any(|c| c == i.label.emotion.name()))
+            .cloned()
+            .collect();
+        if items.is_empty() {
+            return Err(EvalError::Unusable {
+                reason: format!("{} has none of the emotions {classes:?}", dir.display()),
+            });
+        }
+        let enc = LabelEncoder::with_classes(classes.iter().map(String::as_str))?;
+        let fm = extract(&items, Some(enc), opts)?;
+        stats.hits += fm.cache.hits;
+        stats.computed += fm.cache.computed;
+        failed += fm.failed.len();
+        let name = dir
+            .file_name()
+            .map_or_else(|| "extra".to_string(), |n| n.to_string_lossy().into_owned());
+        let mut d = fm.dataset;
+        for s in &mut d.speakers {
+            *s = format!("{name}/{s}");
+        }
+        out.push(d);
+    }
+    Ok((out, stats, failed))
 }
 
 /// The splits of `protocol` over `dataset`, with each fold's test speakers.
@@ -371,7 +623,15 @@ impl Pooled {
         }
     }
 
-    fn add(&mut self, train: &Dataset, test: &Dataset, opts: &EvalOptions) -> Result<()> {
+    fn add(
+        &mut self,
+        train: &Dataset,
+        test: &Dataset,
+        extras: &TrainingExtras,
+        opts: &EvalOptions,
+    ) -> Result<()> {
+        let (train, n_extra) = extras.extend(train)?;
+        let train = &train;
         let (pred, chosen) = pipeline::fit_predict(train, test, &opts.pipeline, opts.seed)?;
         let cm = ConfusionMatrix::new(test.targets.view(), pred.view(), self.counts.nrows())?;
         self.counts += cm.counts();
@@ -385,6 +645,7 @@ impl Pooled {
             accuracy: cm.accuracy(),
             uar: cm.uar(),
             chosen,
+            n_train_extra: n_extra,
         });
         Ok(())
     }
@@ -415,6 +676,12 @@ impl Pooled {
             model: opts.pipeline.model.to_string(),
             normalisation: opts.pipeline.normalisation.to_string(),
             selection: opts.pipeline.selection_text(),
+            augmentation: augmentation_text(opts),
+            extra_train: opts
+                .extra_train
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
             adaptation: opts.pipeline.adaptation_text(),
             folds: self.folds,
             accuracy: cm.accuracy(),
@@ -439,11 +706,24 @@ impl Pooled {
 /// # Errors
 /// Split, model and shape errors.
 pub fn evaluate_dataset(dataset: &Dataset, opts: &EvalOptions) -> Result<EvalReport> {
+    evaluate_dataset_with(dataset, &TrainingExtras::default(), opts)
+}
+
+/// As [`evaluate_dataset`], with augmented copies and extra corpora added to every training
+/// fold (never to a test fold).
+///
+/// # Errors
+/// Split, model and shape errors.
+pub fn evaluate_dataset_with(
+    dataset: &Dataset,
+    extras: &TrainingExtras,
+    opts: &EvalOptions,
+) -> Result<EvalReport> {
     let protocol = opts.protocol.unwrap_or_else(|| default_protocol(dataset));
     let mut pooled = Pooled::new(dataset.classes.len());
     for split in folds(dataset, protocol, opts.seed)? {
         let (train, test) = dataset.apply(&split)?;
-        pooled.add(&train, &test, opts)?;
+        pooled.add(&train, &test, extras, opts)?;
     }
     let mut report = pooled.report(protocol, dataset.classes.clone(), opts)?;
     report.n_speakers = distinct(&dataset.speakers).len();
@@ -458,10 +738,14 @@ pub fn evaluate_dir(dir: &Path, opts: &EvalOptions) -> Result<EvalReport> {
     let start = Instant::now();
     let corpus = scan_corpus(dir)?;
     let fm = extract(&corpus.items, None, opts)?;
-    let mut report = evaluate_dataset(&fm.dataset, opts)?;
-    report.failed_files = fm.failed.len();
-    report.cache_hits = fm.cache.hits;
-    report.cache_computed = fm.cache.computed;
+    let classes = fm.dataset.classes.clone();
+    let (augmented, aug_stats) = augmented_copies(&corpus.items, &classes, opts)?;
+    let (corpora, extra_stats, extra_failed) = extra_corpora(&classes, opts)?;
+    let extras = TrainingExtras { augmented, corpora };
+    let mut report = evaluate_dataset_with(&fm.dataset, &extras, opts)?;
+    report.failed_files = fm.failed.len() + extra_failed;
+    report.cache_hits = fm.cache.hits + aug_stats.hits + extra_stats.hits;
+    report.cache_computed = fm.cache.computed + aug_stats.computed + extra_stats.computed;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -481,9 +765,36 @@ pub fn shared_emotions(a: &Corpus, b: &Corpus) -> Vec<Emotion> {
 /// # Errors
 /// [`EvalError::Unusable`] when fewer than two emotions are shared; as [`evaluate_dir`].
 pub fn evaluate_cross(train_dir: &Path, test_dir: &Path, opts: &EvalOptions) -> Result<EvalReport> {
+    evaluate_multi(&[train_dir.to_path_buf()], test_dir, opts)
+}
+
+/// Trains on several corpora at once (plus `opts.extra_train`) and tests on every clip of
+/// `test_dir`. The classes are the canonical emotions of the test corpus that at least one
+/// training corpus has; every corpus is restricted to them. Augmentation, when asked, copies
+/// the training clips only. One fold.
+///
+/// # Errors
+/// [`EvalError::Unusable`] when fewer than two such emotions exist; as [`evaluate_dir`].
+pub fn evaluate_multi(
+    train_dirs: &[PathBuf],
+    test_dir: &Path,
+    opts: &EvalOptions,
+) -> Result<EvalReport> {
     let start = Instant::now();
-    let (a, b) = (scan_corpus(train_dir)?, scan_corpus(test_dir)?);
-    let shared = shared_emotions(&a, &b);
+    let test = scan_corpus(test_dir)?;
+    let train: Vec<Corpus> = train_dirs
+        .iter()
+        .map(|d| scan_corpus(d))
+        .collect::<Result<_>>()?;
+    let shared: Vec<Emotion> = Emotion::ALL
+        .into_iter()
+        .filter(|&e| {
+            test.items.iter().any(|i| i.label.emotion == e)
+                && train
+                    .iter()
+                    .any(|c| c.items.iter().any(|i| i.label.emotion == e))
+        })
+        .collect();
     if shared.len() < 2 {
         return Err(EvalError::Unusable {
             reason: format!(
@@ -493,22 +804,65 @@ pub fn evaluate_cross(train_dir: &Path, test_dir: &Path, opts: &EvalOptions) -> 
         });
     }
     let encoder = LabelEncoder::with_classes(shared.iter().map(|e| e.name()))?;
-    let keep = |c: &Corpus| -> Vec<ser_data::CorpusItem> {
+    let keep = |c: &Corpus| -> Vec<CorpusItem> {
         c.items
             .iter()
             .filter(|i| shared.contains(&i.label.emotion))
             .cloned()
             .collect()
     };
-    let fa = extract(&keep(&a), Some(encoder.clone()), opts)?;
-    let fb = extract(&keep(&b), Some(encoder.clone()), opts)?;
+    let classes = encoder.classes().to_vec();
+    let fb = extract(&keep(&test), Some(encoder.clone()), opts)?;
+    let (mut hits, mut computed, mut failed) = (fb.cache.hits, fb.cache.computed, fb.failed.len());
+    let mut train_sets = Vec::new();
+    let mut augmented = Vec::new();
+    for (k, c) in train.iter().enumerate() {
+        let items = keep(c);
+        if items.is_empty() {
+            continue;
+        }
+        let fa = extract(&items, Some(encoder.clone()), opts)?;
+        hits += fa.cache.hits;
+        computed += fa.cache.computed;
+        failed += fa.failed.len();
+        let mut d = fa.dataset;
+        if train.len() > 1 {
+            for s in &mut d.speakers {
+                *s = format!("train{k}/{s}");
+            }
+        }
+        let (copies, st) = augmented_copies(&items, &classes, opts)?;
+        hits += st.hits;
+        computed += st.computed;
+        for mut copy in copies {
+            if train.len() > 1 {
+                for s in &mut copy.speakers {
+                    *s = format!("train{k}/{s}");
+                }
+            }
+            augmented.push(copy);
+        }
+        train_sets.push(d);
+    }
+    let (corpora, st, extra_failed) = extra_corpora(&classes, opts)?;
+    hits += st.hits;
+    computed += st.computed;
+    failed += extra_failed;
+    let train_set = stack(&train_sets)?;
+    let extras = TrainingExtras { augmented, corpora };
     let mut pooled = Pooled::new(encoder.n_classes());
-    pooled.add(&fa.dataset, &fb.dataset, opts)?;
-    let mut report = pooled.report(Protocol::Cross, encoder.classes().to_vec(), opts)?;
-    report.n_speakers = distinct(&fa.dataset.speakers).len() + distinct(&fb.dataset.speakers).len();
-    report.failed_files = fa.failed.len() + fb.failed.len();
-    report.cache_hits = fa.cache.hits + fb.cache.hits;
-    report.cache_computed = fa.cache.computed + fb.cache.computed;
+    pooled.add(&train_set, &fb.dataset, &extras, opts)?;
+    let mut report = pooled.report(Protocol::Cross, classes, opts)?;
+    report.n_speakers = distinct(&train_set.speakers).len()
+        + extras
+            .corpora
+            .iter()
+            .map(|d| distinct(&d.speakers).len())
+            .sum::<usize>()
+        + distinct(&fb.dataset.speakers).len();
+    report.failed_files = failed;
+    report.cache_hits = hits;
+    report.cache_computed = computed;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }

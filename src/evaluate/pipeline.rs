@@ -138,6 +138,12 @@ pub enum InnerProtocol {
     /// CREMA-D sentence, RAVDESS statement, SAVEE sentence): no word on both sides of an inner
     /// fold. Falls back to rows when fewer texts than folds are found.
     Text,
+    /// With fewer than three real training speakers and augmented copies present
+    /// (pseudo-speakers such as `"OAF~pitch:2"`): each inner fold validates on one augmented
+    /// voice's clips of one group of utterance texts and trains on every other row of the
+    /// other texts — a voice (and words) the inner model has not seen. Otherwise as
+    /// [`Self::Auto`].
+    Voices,
 }
 
 impl InnerProtocol {
@@ -147,6 +153,7 @@ impl InnerProtocol {
             InnerProtocol::Auto => "auto",
             InnerProtocol::Rows => "rows",
             InnerProtocol::Text => "text",
+            InnerProtocol::Voices => "voices",
         }
     }
 
@@ -158,6 +165,10 @@ impl InnerProtocol {
             }
             InnerProtocol::Rows => "stratified rows",
             InnerProtocol::Text => "utterance-text groups",
+            InnerProtocol::Voices => {
+                "held-out augmented pseudo-voice x held-out utterance texts with fewer than 3 \
+                 real training speakers, else as auto"
+            }
         }
     }
 }
@@ -176,13 +187,14 @@ impl FromStr for InnerProtocol {
             InnerProtocol::Auto,
             InnerProtocol::Rows,
             InnerProtocol::Text,
+            InnerProtocol::Voices,
         ]
         .into_iter()
         .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
         .ok_or_else(|| EvalError::InvalidChoice {
             what: "inner protocol",
             value: s.to_string(),
-            reason: "expected auto, rows or text".into(),
+            reason: "expected auto, rows, text or voices".into(),
         })
     }
 }
@@ -447,24 +459,81 @@ fn inner_splits(
     opts: &PipelineOptions,
     seed: u64,
 ) -> Result<(Vec<ser_data::Split>, &'static str)> {
-    let n_spk = speakers.iter().collect::<BTreeSet<_>>().len();
+    // Augmented pseudo-speakers ("OAF~pitch:2") stay with their source speaker.
+    let sources: Vec<&str> = speakers
+        .iter()
+        .map(|s| s.split('~').next().unwrap_or(s))
+        .collect();
+    let n_spk = sources.iter().collect::<BTreeSet<_>>().len();
     let text_groups: Option<Vec<&str>> = texts.iter().map(|t| t.as_deref()).collect();
     let n_texts = text_groups
         .as_ref()
         .map_or(0, |g| g.iter().collect::<BTreeSet<_>>().len());
     let by_text = |g: &[&str]| group_kfold(g, opts.inner_folds.min(n_texts), seed);
     let rows = || stratified_kfold(&y.to_vec(), opts.inner_folds, seed);
-    Ok(match opts.inner {
-        InnerProtocol::Auto if n_spk >= 3 => (
-            group_kfold(speakers, opts.inner_folds.min(n_spk), seed)?,
-            "speakers",
-        ),
-        InnerProtocol::Auto | InnerProtocol::Text => match &text_groups {
-            Some(g) if n_texts >= opts.inner_folds.max(2) => (by_text(g)?, "texts"),
-            _ => (rows()?, "rows"),
-        },
-        InnerProtocol::Rows => (rows()?, "rows"),
-    })
+    // An inner fold whose training part lacks a class cannot be fitted (an extra corpus or a
+    // speaker may not have every emotion): such folds are dropped, and a grouping left with
+    // fewer than two falls through to the next.
+    let n_classes = y.iter().copied().max().map_or(0, |m| m + 1);
+    let usable = |splits: Vec<ser_data::Split>| -> Option<Vec<ser_data::Split>> {
+        let kept: Vec<ser_data::Split> = splits
+            .into_iter()
+            .filter(|s| {
+                let mut seen = vec![false; n_classes];
+                for &i in &s.train {
+                    seen[y[i]] = true;
+                }
+                !s.test.is_empty() && seen.iter().all(|&b| b)
+            })
+            .collect();
+        (kept.len() >= 2).then_some(kept)
+    };
+    if opts.inner == InnerProtocol::Voices
+        && n_spk < 3
+        && let Some(g) = &text_groups
+        && n_texts >= 2
+    {
+        let voices: BTreeSet<&str> = speakers
+            .iter()
+            .filter(|s| s.contains('~'))
+            .map(String::as_str)
+            .collect();
+        let text_folds = group_kfold(g, opts.inner_folds.min(n_texts), seed)?;
+        let mut splits = Vec::new();
+        for v in &voices {
+            for tf in &text_folds {
+                let held: BTreeSet<usize> = tf.test.iter().copied().collect();
+                splits.push(ser_data::Split {
+                    train: (0..speakers.len())
+                        .filter(|i| !held.contains(i) && speakers[*i] != *v)
+                        .collect(),
+                    test: tf
+                        .test
+                        .iter()
+                        .copied()
+                        .filter(|&i| speakers[i] == *v)
+                        .collect(),
+                });
+            }
+        }
+        if let Some(s) = usable(splits) {
+            return Ok((s, "pseudo-voices"));
+        }
+    }
+    if matches!(opts.inner, InnerProtocol::Auto | InnerProtocol::Voices) && n_spk >= 3 {
+        let by_speaker = group_kfold(&sources, opts.inner_folds.min(n_spk), seed)?;
+        if let Some(s) = usable(by_speaker) {
+            return Ok((s, "speakers"));
+        }
+    }
+    if opts.inner != InnerProtocol::Rows
+        && let Some(g) = &text_groups
+        && n_texts >= opts.inner_folds.max(2)
+        && let Some(s) = usable(by_text(g)?)
+    {
+        return Ok((s, "texts"));
+    }
+    Ok((rows()?, "rows"))
 }
 
 /// The inner folds [`fit_predict`] would use on `train` to choose hyper-parameters, and what
