@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
-use ser_models::lstm::{Lstm, Network, SeqBatch, SplitMix64};
+use ser_models::lstm::{Lstm, Network, SeqBatch, SplitMix64, Workspace};
 
 const STEPS: usize = 40;
 const BATCH: usize = 64;
@@ -35,14 +35,17 @@ fn bench(c: &mut Criterion) {
     group.bench_function(format!("forward/threads={threads}"), |b| {
         b.iter(|| black_box(net.logits(black_box(&batch))))
     });
+    // As in training: the large per-batch buffers are kept from one batch to the next.
+    let mut ws = Workspace::default();
     group.bench_function(format!("forward_backward/threads={threads}"), |b| {
         b.iter(|| {
             let mut dropout = SplitMix64::new(1);
-            black_box(net.loss_and_grads(
+            black_box(net.loss_and_grads_in(
                 black_box(&batch),
                 &labels,
                 Some(&mut dropout),
                 1.0 / BATCH as f32,
+                &mut ws,
             ))
         })
     });

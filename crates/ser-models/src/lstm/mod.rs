@@ -33,6 +33,7 @@ mod init;
 mod model;
 mod network;
 mod optimizer;
+mod packed;
 mod recurrent;
 mod rng;
 mod scalar;
@@ -46,7 +47,12 @@ pub use init::{glorot_uniform, orthogonal};
 pub use model::{Lstm, LstmModel, LstmParams, Scaling, pad_sequences};
 pub use network::{BatchLoss, Grads, Layer, LayerSpec, Network, SeqBatch};
 pub use optimizer::{Adam, AdamConfig};
+pub use packed::{PackedRhs, PlainRhs, PreparedRhs};
 pub use recurrent::{LstmCache, LstmGrads, LstmLayer, Workspace};
 pub use rng::SplitMix64;
 pub use scalar::{Scalar, exp_f32};
 pub use training::{EarlyStopping, History, SequenceSet, TrainOptions, stratified_split, train};
+
+// Links the system OpenBLAS that ndarray's `blas` feature calls through cblas.
+#[cfg(feature = "blas")]
+use blas_src as _;

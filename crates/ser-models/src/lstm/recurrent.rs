@@ -9,8 +9,10 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice, linalg::ge
 use serde::{Deserialize, Serialize};
 
 use super::init::{glorot_uniform, orthogonal};
+use super::packed::PreparedRhs;
 use super::rng::SplitMix64;
 use super::scalar::Scalar;
+use pulp::{Arch, Simd, WithSimd};
 
 /// One LSTM layer: `z = x W_x + h W_h + b`, `i, f, o = σ(z)`, `g = tanh(z)`,
 /// `c' = f c + i g`, `h' = o tanh(c')`. Padded steps (beyond a sample's length) keep `c` and
@@ -155,6 +157,8 @@ impl<F: Scalar> LstmLayer<F> {
             z
         };
 
+        // W_h is the same at every step: prepared (packed) once for all of them.
+        let w_h = F::Rhs::prepare(self.w_h.view());
         let mut hs = ws.zeros(((steps + 1) * batch, units));
         let mut cs = ws.zeros(((steps + 1) * batch, units));
         let mut tanh_c = ws.zeros((tb, units));
@@ -162,8 +166,8 @@ impl<F: Scalar> LstmLayer<F> {
             if t > 0 {
                 // h_0 = 0: the first step has no recurrent term.
                 let h_prev = hs.slice_axis(Axis(0), Slice::from(t * batch..(t + 1) * batch));
-                let mut zt = z.slice_axis_mut(Axis(0), Slice::from(t * batch..(t + 1) * batch));
-                par_gemm(F::one(), &h_prev, &self.w_h.view(), F::one(), &mut zt);
+                let zt = z.slice_axis_mut(Axis(0), Slice::from(t * batch..(t + 1) * batch));
+                par_prepared_gemm(&w_h, h_prev, zt, 0, true);
             }
             let (h_done, h_next) = flat_mut(&mut hs).split_at_mut((t + 1) * batch * units);
             let (c_done, c_next) = flat_mut(&mut cs).split_at_mut((t + 1) * batch * units);
@@ -226,8 +230,8 @@ impl<F: Scalar> LstmLayer<F> {
         let mut dh = Array2::<F>::zeros((batch, units));
         let mut dh_prev = Array2::<F>::zeros((batch, units));
         let mut dc = Array2::<F>::zeros((batch, units));
-        // A contiguous W_hᵀ packs faster than a strided view, once per call instead of per step.
-        let w_h_t = self.w_h.t().as_standard_layout().into_owned();
+        // W_hᵀ prepared (packed) once for every step.
+        let w_h_t = F::Rhs::prepare(self.w_h.t());
         if !self.return_sequences {
             dh.assign(&dout);
         }
@@ -252,7 +256,7 @@ impl<F: Scalar> LstmLayer<F> {
                 break; // the gradient of h_0 = 0 is not needed
             }
             let dzt = dz.slice_axis(Axis(0), Slice::from(t * batch..(t + 1) * batch));
-            par_gemm(one, &dzt, &w_h_t.view(), F::zero(), &mut dh_prev.view_mut());
+            par_prepared_gemm(&w_h_t, dzt, dh_prev.view_mut(), 0, false);
             if lengths.is_some() {
                 // Padded steps pass the state (and so its gradient) through unchanged.
                 for r in (0..batch).filter(|&r| !is_active(lengths, t, r)) {
@@ -313,6 +317,34 @@ impl<F: Scalar> LstmLayer<F> {
 const MIN_PARALLEL_ROWS: usize = 16;
 /// Multiply-adds below which a GEMM is not split across threads.
 const MIN_PARALLEL_GEMM: usize = 1 << 18;
+
+/// `C ← A B + (accumulate ? C : 0)` with a prepared `B` (columns `first_col ..`), the columns
+/// of `C` split across the rayon pool when the product is large. Splits fall on whole blocks
+/// of the prepared matrix, so results are bit-identical for any number of threads.
+fn par_prepared_gemm<F: Scalar>(
+    rhs: &F::Rhs,
+    a: ArrayView2<'_, F>,
+    c: ArrayViewMut2<'_, F>,
+    first_col: usize,
+    accumulate: bool,
+) {
+    let n = c.ncols();
+    let width = rhs.block_width();
+    let blocks = n.div_ceil(width);
+    if blocks < 2
+        || rayon::current_num_threads() < 2
+        || a.nrows() * a.ncols() * n < MIN_PARALLEL_GEMM
+    {
+        rhs.gemm(a, c, first_col, accumulate);
+        return;
+    }
+    let mid = blocks / 2 * width;
+    let (c1, c2) = c.split_at(Axis(1), mid);
+    rayon::join(
+        || par_prepared_gemm::<F>(rhs, a, c1, first_col, accumulate),
+        || par_prepared_gemm::<F>(rhs, a, c2, first_col + mid, accumulate),
+    );
+}
 
 /// `C ← α A B + β C`, the columns of `B` and `C` split across the rayon pool when the product
 /// is large. Each split falls on a multiple of 64 columns, so every element of `C` goes
@@ -402,7 +434,14 @@ impl<F: Scalar> CellRows<'_, F> {
         rayon::join(|| a.run(), || b.run());
     }
 
+    /// Runs on this thread, compiled for the widest SIMD the processor has (the loops are
+    /// plain code that the compiler vectorises).
     fn run_serial(self) {
+        Arch::new().dispatch(self);
+    }
+
+    #[inline(always)]
+    fn run_rows(self) {
         let u = self.units;
         let g4 = 4 * u;
         for r in 0..self.rows() {
@@ -417,22 +456,52 @@ impl<F: Scalar> CellRows<'_, F> {
                 continue;
             }
             let zr = &mut self.z[r * g4..(r + 1) * g4];
-            let (ifg, o) = zr.split_at_mut(3 * u);
-            let (i_f, g) = ifg.split_at_mut(2 * u);
-            F::sigmoid_in_place(i_f);
-            F::tanh_in_place(g);
-            F::sigmoid_in_place(o);
-            let (i, f) = i_f.split_at(u);
-            for ((((c, &cp), &f), &i), &g) in cn.iter_mut().zip(cp).zip(f).zip(i).zip(&*g) {
-                *c = f * cp + i * g;
-            }
-            let tc = &mut self.tanh_c[row];
-            tc.copy_from_slice(cn);
-            F::tanh_in_place(tc);
-            for ((h, &o), &tc) in hn.iter_mut().zip(&*o).zip(&*tc) {
-                *h = o * tc;
-            }
+            let (zi, rest) = zr.split_at_mut(u);
+            let (zf, rest) = rest.split_at_mut(u);
+            let (zg, zo) = rest.split_at_mut(u);
+            cell_forward(zi, zf, zg, zo, cp, cn, &mut self.tanh_c[row], hn);
         }
+    }
+}
+
+impl<F: Scalar> WithSimd for CellRows<'_, F> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        self.run_rows();
+    }
+}
+
+/// One row of the cell: the gate activations replace the pre-activations in `zi, zf, zg, zo`
+/// (one pass per activation over contiguous gates), then `c = f c_prev + i g`,
+/// `tanh_c = tanh(c)` and `h = o tanh_c` in a single pass. Every slice is re-cut to `u`
+/// values first, so the loops have no bounds checks and vectorise for `f32`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn cell_forward<F: Scalar>(
+    zi: &mut [F],
+    zf: &mut [F],
+    zg: &mut [F],
+    zo: &mut [F],
+    c_prev: &[F],
+    c: &mut [F],
+    tanh_c: &mut [F],
+    h: &mut [F],
+) {
+    let u = c.len();
+    let (zi, zf, zg, zo) = (&mut zi[..u], &mut zf[..u], &mut zg[..u], &mut zo[..u]);
+    let (c_prev, tanh_c, h) = (&c_prev[..u], &mut tanh_c[..u], &mut h[..u]);
+    F::sigmoid_in_place(zi);
+    F::sigmoid_in_place(zf);
+    F::tanh_in_place(zg);
+    F::sigmoid_in_place(zo);
+    for j in 0..u {
+        let cv = zf[j] * c_prev[j] + zi[j] * zg[j];
+        let tc = F::tanh_act(cv);
+        c[j] = cv;
+        tanh_c[j] = tc;
+        h[j] = zo[j] * tc;
     }
 }
 
@@ -497,7 +566,13 @@ impl<F: Scalar> CellGradRows<'_, F> {
         rayon::join(|| a.run(), || b.run());
     }
 
+    /// Runs on this thread, compiled for the widest SIMD the processor has.
     fn run_serial(self) {
+        Arch::new().dispatch(self);
+    }
+
+    #[inline(always)]
+    fn run_rows(self) {
         let u = self.units;
         let g4 = 4 * u;
         let one = F::one();
@@ -519,6 +594,10 @@ impl<F: Scalar> CellGradRows<'_, F> {
             let tc = &self.tanh_c[row.clone()];
             let dhr = &self.dh[row.clone()];
             let dcr = &mut self.dc[row];
+            // Every slice re-cut to `u` values: no bounds checks in the loop.
+            let (i, f, g, o) = (&i[..u], &f[..u], &g[..u], &o[..u]);
+            let (dzi, dzf, dzg, dzo) = (&mut dzi[..u], &mut dzf[..u], &mut dzg[..u], &mut dzo[..u]);
+            let (cp, tc, dhr, dcr) = (&cp[..u], &tc[..u], &dhr[..u], &mut dcr[..u]);
             for j in 0..u {
                 let (iv, fv, gv, ov) = (i[j], f[j], g[j], o[j]);
                 let (tcv, dhv) = (tc[j], dhr[j]);
@@ -530,6 +609,15 @@ impl<F: Scalar> CellGradRows<'_, F> {
                 dcr[j] = dcv * fv;
             }
         }
+    }
+}
+
+impl<F: Scalar> WithSimd for CellGradRows<'_, F> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        self.run_rows();
     }
 }
 

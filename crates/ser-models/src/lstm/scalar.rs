@@ -2,12 +2,17 @@
 //! for gradient checks, both through the same code.
 
 use ndarray::NdFloat;
+
+use super::packed::{PackedRhs, PlainRhs, PreparedRhs};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// A float the network can run on (`f32` or `f64`), with the slice-wide activations the LSTM
 /// applies to its gates.
 pub trait Scalar: NdFloat + Default + Serialize + DeserializeOwned {
+    /// How a right-hand matrix multiplied many times (the recurrent weights) is prepared:
+    /// packed for the SIMD kernel (`f32`) or kept plain (`f64`).
+    type Rhs: PreparedRhs<Self>;
     /// Converts from `f64` (rounding for `f32`).
     fn from_f64(v: f64) -> Self;
     /// Converts to `f64` (exact).
@@ -16,9 +21,15 @@ pub trait Scalar: NdFloat + Default + Serialize + DeserializeOwned {
     fn sigmoid_in_place(xs: &mut [Self]);
     /// Replaces every value `x` by `tanh(x)`.
     fn tanh_in_place(xs: &mut [Self]);
+    /// `1 / (1 + e^-x)` of one value, inlined so that loops over slices vectorise.
+    fn sigmoid(x: Self) -> Self;
+    /// `tanh(x)` of one value, inlined so that loops over slices vectorise.
+    fn tanh_act(x: Self) -> Self;
 }
 
 impl Scalar for f64 {
+    type Rhs = PlainRhs<f64>;
+
     fn from_f64(v: f64) -> Self {
         v
     }
@@ -27,19 +38,31 @@ impl Scalar for f64 {
     }
     /// Exact (libm) so that finite-difference gradient checks compare against the true
     /// derivative.
+    #[inline(always)]
     fn sigmoid_in_place(xs: &mut [Self]) {
         for x in xs {
-            *x = 1.0 / (1.0 + (-*x).exp());
+            *x = Self::sigmoid(*x);
         }
     }
+    #[inline(always)]
     fn tanh_in_place(xs: &mut [Self]) {
         for x in xs {
             *x = x.tanh();
         }
     }
+    #[inline(always)]
+    fn sigmoid(x: Self) -> Self {
+        1.0 / (1.0 + (-x).exp())
+    }
+    #[inline(always)]
+    fn tanh_act(x: Self) -> Self {
+        x.tanh()
+    }
 }
 
 impl Scalar for f32 {
+    type Rhs = PackedRhs;
+
     fn from_f64(v: f64) -> Self {
         v as f32
     }
@@ -47,16 +70,26 @@ impl Scalar for f32 {
         f64::from(self)
     }
     /// Branch-free polynomial `exp` that the compiler vectorises; within a few ulp of libm.
+    #[inline(always)]
     fn sigmoid_in_place(xs: &mut [Self]) {
         for x in xs {
-            *x = 1.0 / (1.0 + exp_f32(-*x));
+            *x = Self::sigmoid(*x);
         }
     }
     /// `tanh(x) = 2 σ(2x) − 1`: absolute error below 1e-7.
+    #[inline(always)]
     fn tanh_in_place(xs: &mut [Self]) {
         for x in xs {
-            *x = 2.0 / (1.0 + exp_f32(-2.0 * *x)) - 1.0;
+            *x = Self::tanh_act(*x);
         }
+    }
+    #[inline(always)]
+    fn sigmoid(x: Self) -> Self {
+        1.0 / (1.0 + exp_f32(-x))
+    }
+    #[inline(always)]
+    fn tanh_act(x: Self) -> Self {
+        2.0 / (1.0 + exp_f32(-2.0 * x)) - 1.0
     }
 }
 
