@@ -406,7 +406,30 @@ fn scheme_and_c_are_chosen_without_test_labels() {
     let mut scrambled = test.clone();
     scrambled.targets.mapv_inplace(|t| 1 - t);
     let (pred2, chosen2) = pipeline::fit_predict(&train, &scrambled, &opts, 1).unwrap();
-    assert_eq!((pred, chosen), (pred2, chosen2));
+    assert_eq!((&pred, &chosen), (&pred2, &chosen2));
+    // Every candidate's inner score is reported; the pick is one of them with its score.
+    let fit = pipeline::fit_predict_detailed(&train, &test, &opts, 1).unwrap();
+    assert_eq!((fit.predictions, fit.chosen.clone()), (pred, chosen));
+    let names: Vec<&str> = fit
+        .inner_scores
+        .iter()
+        .map(|s| s.candidate.as_str())
+        .collect();
+    assert_eq!(names, ["C=0.01 ovr", "C=1 ovr", "C=0.01 ovo", "C=1 ovo"]);
+    let picked = fit
+        .inner_scores
+        .iter()
+        .find(|s| fit.chosen.starts_with(&format!("{} (", s.candidate)))
+        .unwrap();
+    assert!(
+        fit.chosen
+            .contains(&format!("inner UAR {:.3}", picked.mean_uar))
+    );
+    assert!(
+        fit.inner_scores
+            .iter()
+            .all(|s| (0.0..=1.0).contains(&s.mean_uar) && s.std_error >= 0.0)
+    );
 }
 
 #[test]

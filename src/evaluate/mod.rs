@@ -236,6 +236,8 @@ pub struct FoldResult {
     /// Training rows that are augmented copies or come from extra corpora (part of
     /// `n_train`).
     pub n_train_extra: usize,
+    /// Every candidate's inner cross-validation score in this fold.
+    pub inner_scores: Vec<pipeline::InnerScore>,
 }
 
 /// What `evaluate` prints.
@@ -632,7 +634,8 @@ impl Pooled {
     ) -> Result<()> {
         let (train, n_extra) = extras.extend(train)?;
         let train = &train;
-        let (pred, chosen) = pipeline::fit_predict(train, test, &opts.pipeline, opts.seed)?;
+        let fit = pipeline::fit_predict_detailed(train, test, &opts.pipeline, opts.seed)?;
+        let (pred, chosen) = (fit.predictions, fit.chosen);
         let cm = ConfusionMatrix::new(test.targets.view(), pred.view(), self.counts.nrows())?;
         self.counts += cm.counts();
         self.folds.push(FoldResult {
@@ -646,6 +649,7 @@ impl Pooled {
             uar: cm.uar(),
             chosen,
             n_train_extra: n_extra,
+            inner_scores: fit.inner_scores,
         });
         Ok(())
     }

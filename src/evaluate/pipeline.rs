@@ -199,6 +199,28 @@ impl FromStr for InnerProtocol {
     }
 }
 
+/// One candidate's inner cross-validation score.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InnerScore {
+    /// The candidate (e.g. `"C=0.01 ovr"`).
+    pub candidate: String,
+    /// Mean UAR over the inner folds.
+    pub mean_uar: f64,
+    /// Standard error of that mean.
+    pub std_error: f64,
+}
+
+/// What [`fit_predict_detailed`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldFit {
+    /// Predicted class of every test row.
+    pub predictions: Array1<usize>,
+    /// The chosen hyper-parameters in words, with their inner UAR and the inner fold kind.
+    pub chosen: String,
+    /// Every candidate's inner score (empty when nothing was chosen).
+    pub inner_scores: Vec<InnerScore>,
+}
+
 /// Short name of an SVM multi-class scheme (`ovr`, `ovo`).
 pub fn scheme_name(m: MultiClass) -> &'static str {
     match m {
@@ -565,7 +587,7 @@ fn choose(
     n_classes: usize,
     opts: &PipelineOptions,
     seed: u64,
-) -> Result<(Candidate, f64)> {
+) -> Result<(Candidate, f64, Vec<InnerScore>)> {
     let mut stats = Vec::with_capacity(cands.len());
     for &cand in cands {
         let mut uars = Vec::with_capacity(splits.len());
@@ -602,7 +624,16 @@ fn choose(
         .zip(&stats)
         .position(|(c, s)| c.family() == family && s.0 >= best_mean - best_se - 1e-12)
         .unwrap_or(best);
-    Ok((cands[pick], stats[pick].0))
+    let scores = cands
+        .iter()
+        .zip(&stats)
+        .map(|(c, s)| InnerScore {
+            candidate: c.describe(),
+            mean_uar: s.0,
+            std_error: s.1,
+        })
+        .collect();
+    Ok((cands[pick], stats[pick].0, scores))
 }
 
 /// Indices of the `fraction` of rows whose best score leads the second best by the most.
@@ -658,6 +689,20 @@ pub fn fit_predict(
     opts: &PipelineOptions,
     seed: u64,
 ) -> Result<(Array1<usize>, String)> {
+    let fit = fit_predict_detailed(train, test, opts, seed)?;
+    Ok((fit.predictions, fit.chosen))
+}
+
+/// As [`fit_predict`], with every candidate's inner score.
+///
+/// # Errors
+/// Normalisation, scaling and model errors.
+pub fn fit_predict_detailed(
+    train: &Dataset,
+    test: &Dataset,
+    opts: &PipelineOptions,
+    seed: u64,
+) -> Result<FoldFit> {
     let n_classes = train.classes.len();
     let xtr = opts
         .normalisation
@@ -677,20 +722,23 @@ pub fn fit_predict(
             .epochs(opts.lstm_epochs)
             .seed(seed)
             .fit(&set)?;
-        return Ok((
-            model.predict(xte.view())?,
-            format!("epochs={}", opts.lstm_epochs),
-        ));
+        return Ok(FoldFit {
+            predictions: model.predict(xte.view())?,
+            chosen: format!("epochs={}", opts.lstm_epochs),
+            inner_scores: Vec::new(),
+        });
     }
     let texts: Vec<Option<String>> = train.paths.iter().map(|p| utterance_text(p)).collect();
     let mut inner_kind = "";
+    let mut inner_scores = Vec::new();
     let mut pick = |c: &[Candidate]| -> Result<(Candidate, Option<f64>)> {
         if c.len() == 1 {
             return Ok((c[0], None));
         }
         let (splits, kind) = inner_splits(y, &train.speakers, &texts, opts, seed)?;
         inner_kind = kind;
-        let (cand, uar) = choose(c, &splits, xtr.view(), y, n_classes, opts, seed)?;
+        let (cand, uar, scores) = choose(c, &splits, xtr.view(), y, n_classes, opts, seed)?;
+        inner_scores.extend(scores);
         Ok((cand, Some(uar)))
     };
     let chosen: Vec<(Candidate, Option<f64>)> = match opts.model {
@@ -710,5 +758,9 @@ pub fn fit_predict(
     if !inner_kind.is_empty() {
         text.push(format!("[inner folds: {inner_kind}]"));
     }
-    Ok((argmax_rows(&s), text.join(" ")))
+    Ok(FoldFit {
+        predictions: argmax_rows(&s),
+        chosen: text.join(" "),
+        inner_scores,
+    })
 }
