@@ -5,7 +5,7 @@
 use ndarray::{Array1, Array2, Array3, Axis, array};
 use ser_models::lstm::{
     EarlyStopping, LayerSpec, Lstm, LstmModel, LstmParams, Network, SeqBatch, SequenceSet,
-    SplitMix64, TrainOptions, pad_sequences, train,
+    SplitMix64, TrainOptions, Workspace, pad_sequences, train,
 };
 use ser_models::{Fit, ModelError, Predict, TrainSet};
 
@@ -177,6 +177,42 @@ fn padded_steps_do_not_change_the_state() {
         .unwrap();
     for (a, b) in other_alone.row(0).iter().zip(both.row(1)) {
         assert!((a - b).abs() < 1e-12);
+    }
+}
+
+/// Buffers kept in a workspace carry values from the batch before; a padded batch after a
+/// batch of other shapes and values must give exactly what a fresh workspace gives.
+#[test]
+fn reused_workspace_changes_nothing() {
+    let specs = [
+        LayerSpec::Lstm {
+            units: 5,
+            return_sequences: true,
+        },
+        LayerSpec::Lstm {
+            units: 4,
+            return_sequences: false,
+        },
+        LayerSpec::Dense { units: 3 },
+    ];
+    let net = Network::<f32>::new(2, &specs, &mut SplitMix64::new(5)).unwrap();
+    let mut rng = SplitMix64::new(6);
+    let big = Array2::from_shape_simple_fn((8 * 9, 2), || rng.uniform(-3.0, 3.0) as f32);
+    let big_labels: Vec<usize> = (0..9).map(|i| i % 3).collect();
+    let x = Array2::from_shape_simple_fn((6 * 4, 2), || rng.uniform(-1.0, 1.0) as f32);
+    let lengths = [2, 6, 1, 4];
+    let labels = [0, 1, 2, 1];
+    let batch = SeqBatch::new(x.view(), 6, Some(&lengths)).unwrap();
+    let fresh = net.loss_and_grads(&batch, &labels, None, 0.25).unwrap();
+    let mut ws = Workspace::default();
+    for _ in 0..2 {
+        let warm = SeqBatch::new(big.view(), 8, None).unwrap();
+        net.loss_and_grads_in(&warm, &big_labels, None, 1.0, &mut ws)
+            .unwrap();
+        let reused = net
+            .loss_and_grads_in(&batch, &labels, None, 0.25, &mut ws)
+            .unwrap();
+        assert_eq!(fresh, reused);
     }
 }
 

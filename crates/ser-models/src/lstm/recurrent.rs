@@ -159,9 +159,13 @@ impl<F: Scalar> LstmLayer<F> {
 
         // W_h is the same at every step: prepared (packed) once for all of them.
         let w_h = F::Rhs::prepare(self.w_h.view());
-        let mut hs = ws.zeros(((steps + 1) * batch, units));
-        let mut cs = ws.zeros(((steps + 1) * batch, units));
-        let mut tanh_c = ws.zeros((tb, units));
+        // Every block of these is written below (block 0 of h and c: the zero initial state),
+        // so they need no zero fill.
+        let mut hs = ws.scratch(((steps + 1) * batch, units));
+        let mut cs = ws.scratch(((steps + 1) * batch, units));
+        let mut tanh_c = ws.scratch((tb, units));
+        flat_mut(&mut hs)[..batch * units].fill(F::zero());
+        flat_mut(&mut cs)[..batch * units].fill(F::zero());
         for t in 0..steps {
             if t > 0 {
                 // h_0 = 0: the first step has no recurrent term.
@@ -226,7 +230,8 @@ impl<F: Scalar> LstmLayer<F> {
         let lengths = cache.lengths.as_deref();
         let one = F::one();
 
-        let mut dz = ws.zeros((tb, g4));
+        // Every row is written by the cell gradients (zeros for padded steps).
+        let mut dz = ws.scratch((tb, g4));
         let mut dh = Array2::<F>::zeros((batch, units));
         let mut dh_prev = Array2::<F>::zeros((batch, units));
         let mut dc = Array2::<F>::zeros((batch, units));
@@ -453,6 +458,7 @@ impl<F: Scalar> CellRows<'_, F> {
             if !is_active(self.lengths, self.t, self.first + r) {
                 hn.copy_from_slice(hp);
                 cn.copy_from_slice(cp);
+                self.tanh_c[row].fill(F::zero());
                 continue;
             }
             let zr = &mut self.z[r * g4..(r + 1) * g4];
@@ -579,6 +585,7 @@ impl<F: Scalar> CellGradRows<'_, F> {
         for r in 0..self.rows() {
             if !is_active(self.lengths, self.t, self.first + r) {
                 // State passed through unchanged: dc and dh flow on, no gate gradient.
+                self.dz[r * g4..(r + 1) * g4].fill(F::zero());
                 continue;
             }
             let row = r * u..(r + 1) * u;
@@ -642,6 +649,14 @@ impl<F: Scalar> Workspace<F> {
     /// An empty vector with room for `len` values: the smallest kept buffer that fits, or a
     /// new one.
     pub(crate) fn take(&mut self, len: usize) -> Vec<F> {
+        let mut v = self.take_filled(len);
+        v.clear();
+        v
+    }
+
+    /// The smallest kept buffer with room for `len` values, with the values it held, or a new
+    /// empty one.
+    fn take_filled(&mut self, len: usize) -> Vec<F> {
         let best = self
             .free
             .iter()
@@ -655,6 +670,16 @@ impl<F: Scalar> Workspace<F> {
         }
     }
 
+    /// An array of the given shape holding whatever values its buffer held before (or zeros):
+    /// for arrays the caller overwrites completely, without a fill pass.
+    pub(crate) fn scratch(&mut self, shape: (usize, usize)) -> Array2<F> {
+        let len = shape.0 * shape.1;
+        let mut v = self.take_filled(len);
+        v.truncate(len);
+        v.resize(len, F::zero());
+        Array2::from_shape_vec(shape, v).expect("the buffer holds exactly rows × columns values")
+    }
+
     /// A zero-filled array of the given shape.
     pub(crate) fn zeros(&mut self, shape: (usize, usize)) -> Array2<F> {
         let mut v = self.take(shape.0 * shape.1);
@@ -662,11 +687,10 @@ impl<F: Scalar> Workspace<F> {
         Array2::from_shape_vec(shape, v).expect("the buffer holds exactly rows × columns values")
     }
 
-    /// Keeps an array's buffer for reuse.
+    /// Keeps an array's buffer (and its values, for [`Self::scratch`]) for reuse.
     pub(crate) fn give(&mut self, a: Array2<F>) {
         if self.free.len() < Self::KEEP {
-            let (mut v, _) = a.into_raw_vec_and_offset();
-            v.clear();
+            let (v, _) = a.into_raw_vec_and_offset();
             self.free.push(v);
         }
     }
