@@ -5,7 +5,7 @@
 //! cargo run --release --example evaluate -- --data DIR [--protocol split|kfold:K|loso|group-kfold:K]
 //!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
 //!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
-//!     [--inner auto|rows|text|voices] [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
+//!     [--inner auto|rows|text|voices|reverse] [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
 //!     [--seed N] [--cache DIR | --no-cache] [--dump FILE]
 //! cargo run --release --example evaluate -- --train DIR [--train DIR ...] --test DIR [...]
 //! ```
@@ -59,7 +59,9 @@ struct Args {
     multi_class: String,
     /// Inner folds that choose the hyper-parameters: auto (speakers with ≥ 3 training
     /// speakers, else utterance texts, else rows) | rows | text | voices (held-out augmented
-    /// pseudo-voices × held-out texts when fewer than 3 real training speakers; needs --augment).
+    /// pseudo-voices × held-out texts when fewer than 3 real training speakers; needs --augment)
+    /// | reverse (reverse validation: refit on the test clips' predicted labels, score on the
+    /// labelled training clips; reads no test label).
     #[arg(long, default_value = "auto")]
     inner: String,
     /// LSTM epochs.

@@ -430,6 +430,27 @@ fn scheme_and_c_are_chosen_without_test_labels() {
             .iter()
             .all(|s| (0.0..=1.0).contains(&s.mean_uar) && s.std_error >= 0.0)
     );
+    // Reverse validation reads the test rows' features, never their labels.
+    let reverse = pipeline::PipelineOptions {
+        inner: ser::evaluate::InnerProtocol::Reverse,
+        ..opts
+    };
+    let r1 = pipeline::fit_predict_detailed(&train, &test, &reverse, 1).unwrap();
+    let r2 = pipeline::fit_predict_detailed(&train, &scrambled, &reverse, 1).unwrap();
+    assert_eq!(r1, r2);
+    assert!(
+        r1.chosen.contains("[inner folds: reverse validation]"),
+        "{}",
+        r1.chosen
+    );
+    assert_eq!(r1.inner_scores.len(), 4);
+    // The offset speaker is standardised away: every candidate's reverse model reads the
+    // training speaker perfectly.
+    assert!(
+        r1.inner_scores.iter().all(|s| s.mean_uar == 1.0),
+        "{:?}",
+        r1.inner_scores
+    );
 }
 
 #[test]

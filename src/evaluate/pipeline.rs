@@ -144,6 +144,13 @@ pub enum InnerProtocol {
     /// other texts — a voice (and words) the inner model has not seen. Otherwise as
     /// [`Self::Auto`].
     Voices,
+    /// Reverse validation (Zhong et al., 2010), a model-selection method for unsupervised
+    /// domain adaptation: each candidate is fitted on the training fold and labels the test
+    /// rows (self-training included); a second model with the same hyper-parameters is fitted
+    /// on those *predicted* labels and scored by UAR on the labelled training rows. It reads
+    /// the test rows' features, as speaker normalisation and self-training do, never their
+    /// labels. Candidates whose predictions miss a class score 0; ties go to the simpler one.
+    Reverse,
 }
 
 impl InnerProtocol {
@@ -154,6 +161,7 @@ impl InnerProtocol {
             InnerProtocol::Rows => "rows",
             InnerProtocol::Text => "text",
             InnerProtocol::Voices => "voices",
+            InnerProtocol::Reverse => "reverse",
         }
     }
 
@@ -168,6 +176,10 @@ impl InnerProtocol {
             InnerProtocol::Voices => {
                 "held-out augmented pseudo-voice x held-out utterance texts with fewer than 3 \
                  real training speakers, else as auto"
+            }
+            InnerProtocol::Reverse => {
+                "reverse validation: fit, label the unlabelled test rows, refit on those \
+                 predictions, score on the labelled training rows"
             }
         }
     }
@@ -188,13 +200,14 @@ impl FromStr for InnerProtocol {
             InnerProtocol::Rows,
             InnerProtocol::Text,
             InnerProtocol::Voices,
+            InnerProtocol::Reverse,
         ]
         .into_iter()
         .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
         .ok_or_else(|| EvalError::InvalidChoice {
             what: "inner protocol",
             value: s.to_string(),
-            reason: "expected auto, rows, text or voices".into(),
+            reason: "expected auto, rows, text, voices or reverse".into(),
         })
     }
 }
@@ -315,6 +328,14 @@ impl PipelineOptions {
     pub fn selection_text(&self) -> String {
         match self.model {
             ModelChoice::Lstm => format!("fixed: LSTM study network, {} epochs", self.lstm_epochs),
+            _ if self.inner == InnerProtocol::Reverse => format!(
+                "{} (no test label read); the best reverse UAR, ties to the simpler model; \
+                 C from {:?}, SVM scheme from {}, k from {:?}",
+                self.inner.describe(),
+                self.c_grid,
+                self.scheme_text(),
+                self.k_grid
+            ),
             _ => format!(
                 "inner {}-fold CV on the training fold only ({}), scored by UAR of the whole \
                  fold pipeline (self-training on the inner validation rows included); the best \
@@ -323,19 +344,23 @@ impl PipelineOptions {
                 self.inner_folds,
                 self.inner.describe(),
                 self.c_grid,
-                if self.multi_class_grid.is_empty() {
-                    format!("[{}] (fixed)", scheme_name(self.multi_class))
-                } else {
-                    format!(
-                        "{:?}",
-                        self.multi_class_grid
-                            .iter()
-                            .map(|&m| scheme_name(m))
-                            .collect::<Vec<_>>()
-                    )
-                },
+                self.scheme_text(),
                 self.k_grid
             ),
+        }
+    }
+
+    fn scheme_text(&self) -> String {
+        if self.multi_class_grid.is_empty() {
+            format!("[{}] (fixed)", scheme_name(self.multi_class))
+        } else {
+            format!(
+                "{:?}",
+                self.multi_class_grid
+                    .iter()
+                    .map(|&m| scheme_name(m))
+                    .collect::<Vec<_>>()
+            )
         }
     }
 
@@ -663,6 +688,50 @@ fn confident_rows(scores: &Array2<f32>, fraction: f32) -> Vec<usize> {
     keep
 }
 
+/// Picks a candidate by reverse validation (see [`InnerProtocol::Reverse`]): the best reverse
+/// UAR, the first (simplest within the order given) on ties. Returns the pick, its score and
+/// every candidate's score (standard error 0: one reverse pass).
+#[allow(clippy::too_many_arguments)]
+fn choose_reverse(
+    cands: &[Candidate],
+    x: ArrayView2<'_, f32>,
+    y: ArrayView1<'_, usize>,
+    test: ArrayView2<'_, f32>,
+    n_classes: usize,
+    opts: &PipelineOptions,
+    seed: u64,
+) -> Result<(Candidate, f64, Vec<InnerScore>)> {
+    let mut rev = Vec::with_capacity(cands.len());
+    for &cand in cands {
+        let forward = argmax_rows(&fit_scores(&[cand], x, y, test, n_classes, opts, seed)?);
+        let mut seen = vec![false; n_classes];
+        for &p in &forward {
+            seen[p] = true;
+        }
+        let uar = if seen.iter().all(|&b| b) {
+            let back = argmax_rows(&scores(cand, test, forward.view(), x, n_classes, seed)?);
+            ConfusionMatrix::new(y, back.view(), n_classes)?.uar()
+        } else {
+            0.0
+        };
+        rev.push(uar);
+    }
+    let best = rev
+        .iter()
+        .enumerate()
+        .fold(0, |b, (i, &u)| if u > rev[b] + 1e-12 { i } else { b });
+    let all = cands
+        .iter()
+        .zip(&rev)
+        .map(|(c, &u)| InnerScore {
+            candidate: c.describe(),
+            mean_uar: u,
+            std_error: 0.0,
+        })
+        .collect();
+    Ok((cands[best], rev[best], all))
+}
+
 /// The SVM candidates of `opts`, simplest first within each scheme (smallest `C`).
 fn svm_candidates(opts: &PipelineOptions) -> Vec<Candidate> {
     let schemes = if opts.multi_class_grid.is_empty() {
@@ -735,9 +804,14 @@ pub fn fit_predict_detailed(
         if c.len() == 1 {
             return Ok((c[0], None));
         }
-        let (splits, kind) = inner_splits(y, &train.speakers, &texts, opts, seed)?;
-        inner_kind = kind;
-        let (cand, uar, scores) = choose(c, &splits, xtr.view(), y, n_classes, opts, seed)?;
+        let (cand, uar, scores) = if opts.inner == InnerProtocol::Reverse {
+            inner_kind = "reverse validation";
+            choose_reverse(c, xtr.view(), y, xte.view(), n_classes, opts, seed)?
+        } else {
+            let (splits, kind) = inner_splits(y, &train.speakers, &texts, opts, seed)?;
+            inner_kind = kind;
+            choose(c, &splits, xtr.view(), y, n_classes, opts, seed)?
+        };
         inner_scores.extend(scores);
         Ok((cand, Some(uar)))
     };
