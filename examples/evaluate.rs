@@ -5,7 +5,8 @@
 //! cargo run --release --example evaluate -- --data DIR [--protocol split|kfold:K|loso|group-kfold:K]
 //!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
 //!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
-//!     [--inner auto|rows|text|voices|reverse] [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
+//!     [--inner auto|rows|text|voices|reverse] [--select inner|ensemble]
+//!     [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
 //!     [--seed N] [--cache DIR | --no-cache] [--dump FILE]
 //! cargo run --release --example evaluate -- --train DIR [--train DIR ...] --test DIR [...]
 //! ```
@@ -16,8 +17,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use ser::data::Progress;
 use ser::evaluate::{
-    EvalOptions, FeatureChoice, InnerProtocol, ModelChoice, Normalisation, Protocol, evaluate_dir,
-    evaluate_multi,
+    EvalOptions, FeatureChoice, InnerProtocol, ModelChoice, Normalisation, Protocol, Selection,
+    evaluate_dir, evaluate_multi,
 };
 
 #[derive(Parser, Debug)]
@@ -64,6 +65,11 @@ struct Args {
     /// labelled training clips; reads no test label).
     #[arg(long, default_value = "auto")]
     inner: String,
+    /// inner (one candidate picked by --inner) | ensemble (no pick: every (scheme, C) candidate
+    /// fitted, each one's test scores divided by their standard deviation, softmax over
+    /// classes, probabilities averaged; self-training uses the ensemble; no inner CV).
+    #[arg(long, default_value = "inner")]
+    select: String,
     /// LSTM epochs.
     #[arg(long, default_value_t = 30)]
     epochs: usize,
@@ -132,6 +138,7 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
         opts.pipeline.multi_class = ser::evaluate::pipeline::parse_scheme(&args.multi_class)?;
     }
     opts.pipeline.inner = args.inner.parse::<InnerProtocol>()?;
+    opts.pipeline.selection = args.select.parse::<Selection>()?;
     opts.pipeline.adapt_fraction = args.adapt_fraction;
     if let Some(c) = &args.c {
         opts.pipeline.c_grid = c

@@ -583,3 +583,105 @@ fn several_training_corpora_and_extra_corpora_are_mapped_to_the_test_emotions() 
         std::fs::remove_dir_all(&d).unwrap();
     }
 }
+
+#[test]
+fn ensemble_is_the_mean_of_every_candidate_and_reads_no_test_label() {
+    use ser::evaluate::Selection;
+    use ser::models::MultiClass;
+    let d = tess_table(3, 6);
+    let split = &folds(&d, Protocol::Loso, 0).unwrap()[0];
+    let (train, test) = d.apply(split).unwrap();
+    let base = pipeline::PipelineOptions {
+        multi_class_grid: vec![MultiClass::OneVsRest, MultiClass::OneVsOne],
+        c_grid: vec![0.01, 1.0],
+        inner_folds: 2,
+        adapt_rounds: 0,
+        ..pipeline::PipelineOptions::default()
+    };
+    let ens = pipeline::PipelineOptions {
+        selection: Selection::Ensemble,
+        ..base.clone()
+    };
+    let fit = pipeline::fit_predict_detailed(&train, &test, &ens, 1).unwrap();
+    assert_eq!(
+        fit.chosen,
+        "ensemble of 4: C=0.01 ovr, C=1 ovr, C=0.01 ovo, C=1 ovo"
+    );
+    assert!(fit.inner_scores.is_empty());
+    // A proper mean: the ensemble's scores are softmax_mean of each candidate fitted alone
+    // (one scheme, one C: nothing to choose).
+    let mut alone = Vec::new();
+    for multi in [MultiClass::OneVsRest, MultiClass::OneVsOne] {
+        for c in [0.01, 1.0] {
+            let one = pipeline::PipelineOptions {
+                multi_class_grid: Vec::new(),
+                multi_class: multi,
+                c_grid: vec![c],
+                ..base.clone()
+            };
+            alone.push(
+                pipeline::fit_predict_detailed(&train, &test, &one, 1)
+                    .unwrap()
+                    .scores,
+            );
+        }
+    }
+    let want = pipeline::softmax_mean(&alone).unwrap();
+    assert_eq!(fit.scores.dim(), (test.len(), 2));
+    assert!(
+        fit.scores
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| (a - b).abs() < 1e-6)
+    );
+    for (row, &p) in fit.scores.rows().into_iter().zip(&fit.predictions) {
+        assert!(row.iter().all(|&v| v <= row[p]));
+        assert!((row.sum() - 1.0).abs() < 1e-5);
+    }
+    // An ensemble of one candidate predicts what that candidate predicts.
+    let single = pipeline::PipelineOptions {
+        multi_class_grid: Vec::new(),
+        multi_class: MultiClass::OneVsOne,
+        c_grid: vec![0.01],
+        ..base.clone()
+    };
+    let single_ens = pipeline::PipelineOptions {
+        selection: Selection::Ensemble,
+        ..single.clone()
+    };
+    assert_eq!(
+        pipeline::fit_predict(&train, &test, &single_ens, 1)
+            .unwrap()
+            .0,
+        pipeline::fit_predict(&train, &test, &single, 1).unwrap().0
+    );
+    // With self-training on the ensemble: scrambled test labels change nothing, and the
+    // same seed gives the same fit.
+    let adapt = pipeline::PipelineOptions {
+        adapt_rounds: 1,
+        ..ens
+    };
+    let mut scrambled = test.clone();
+    scrambled.targets.mapv_inplace(|t| 1 - t);
+    let r1 = pipeline::fit_predict_detailed(&train, &test, &adapt, 1).unwrap();
+    let r2 = pipeline::fit_predict_detailed(&train, &scrambled, &adapt, 1).unwrap();
+    assert_eq!(r1, r2);
+    assert_eq!(
+        r1,
+        pipeline::fit_predict_detailed(&train, &test, &adapt, 1).unwrap()
+    );
+    // Through the protocol: every row pooled once, reproducible for a seed.
+    let mut opts = EvalOptions {
+        seed: 7,
+        ..EvalOptions::default()
+    };
+    opts.pipeline = adapt;
+    let r = evaluate_dataset(&tess_table(3, 6), &opts).unwrap();
+    assert!(
+        r.selection.starts_with("none chosen: ensemble"),
+        "{}",
+        r.selection
+    );
+    check_pooled(&r, 36);
+    assert_eq!(r, evaluate_dataset(&tess_table(3, 6), &opts).unwrap());
+}

@@ -34,7 +34,7 @@ use ser_features::FeatureSpec;
 use ser_models::ConfusionMatrix;
 use serde::{Deserialize, Serialize};
 
-pub use pipeline::{InnerProtocol, ModelChoice, Normalisation, PipelineOptions};
+pub use pipeline::{InnerProtocol, ModelChoice, Normalisation, PipelineOptions, Selection};
 
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]

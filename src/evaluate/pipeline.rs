@@ -212,6 +212,47 @@ impl FromStr for InnerProtocol {
     }
 }
 
+/// What is done with the candidate hyper-parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Pick one candidate by the inner protocol ([`InnerProtocol`]).
+    Inner,
+    /// Pick none: every candidate of the grid is fitted and their class probabilities are
+    /// averaged (see [`softmax_mean`]); self-training uses the ensemble. No inner CV runs.
+    Ensemble,
+}
+
+impl Selection {
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Selection::Inner => "inner",
+            Selection::Ensemble => "ensemble",
+        }
+    }
+}
+
+impl fmt::Display for Selection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Selection {
+    type Err = EvalError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        [Selection::Inner, Selection::Ensemble]
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| EvalError::InvalidChoice {
+                what: "selection",
+                value: s.to_string(),
+                reason: "expected inner or ensemble".into(),
+            })
+    }
+}
+
 /// One candidate's inner cross-validation score.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InnerScore {
@@ -226,8 +267,11 @@ pub struct InnerScore {
 /// What [`fit_predict_detailed`] returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoldFit {
-    /// Predicted class of every test row.
+    /// Predicted class of every test row (the argmax of [`Self::scores`]).
     pub predictions: Array1<usize>,
+    /// Class scores of every test row: the summed raw scores of the chosen model(s), or with
+    /// [`Selection::Ensemble`] the ensemble's mean probabilities ([`softmax_mean`]).
+    pub scores: Array2<f32>,
     /// The chosen hyper-parameters in words, with their inner UAR and the inner fold kind.
     pub chosen: String,
     /// Every candidate's inner score (empty when nothing was chosen).
@@ -295,6 +339,8 @@ pub struct PipelineOptions {
     pub inner_folds: usize,
     /// How the training fold is split into inner folds.
     pub inner: InnerProtocol,
+    /// Pick one candidate by inner CV, or average them all.
+    pub selection: Selection,
     /// LSTM epochs.
     pub lstm_epochs: usize,
     /// Self-training rounds on the unlabelled test rows (0: off). Each round refits on the
@@ -316,6 +362,7 @@ impl Default for PipelineOptions {
             k_grid: vec![1, 5, 11, 21],
             inner_folds: 4,
             inner: InnerProtocol::Auto,
+            selection: Selection::Inner,
             lstm_epochs: 30,
             adapt_rounds: 1,
             adapt_fraction: 0.5,
@@ -328,6 +375,15 @@ impl PipelineOptions {
     pub fn selection_text(&self) -> String {
         match self.model {
             ModelChoice::Lstm => format!("fixed: LSTM study network, {} epochs", self.lstm_epochs),
+            _ if self.selection == Selection::Ensemble => format!(
+                "none chosen: ensemble of every candidate (C from {:?}, SVM scheme from {}, k \
+                 from {:?} as the model has them), each candidate's test scores divided by \
+                 their standard deviation over test rows and classes, softmax over classes, \
+                 probabilities averaged; no inner CV",
+                self.c_grid,
+                self.scheme_text(),
+                self.k_grid
+            ),
             _ if self.inner == InnerProtocol::Reverse => format!(
                 "{} (no test label read); the best reverse UAR, ties to the simpler model; \
                  C from {:?}, SVM scheme from {}, k from {:?}",
@@ -456,10 +512,81 @@ fn argmax_rows(s: &Array2<f32>) -> Array1<usize> {
         .collect()
 }
 
-/// The fold pipeline after normalisation: the summed scores of `chosen` fitted on `(x, y)`,
-/// then `opts.adapt_rounds` rounds of self-training on the unlabelled `test` rows.
+/// How the scores of several fitted candidates are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Combine {
+    /// Raw scores summed (one candidate: its own scores).
+    Sum,
+    /// [`softmax_mean`] of the candidates' scores.
+    SoftmaxMean,
+}
+
+/// One candidate's test scores turned into class probabilities on a scale comparable across
+/// candidates: divided by their population standard deviation over all test rows and classes,
+/// then a softmax over each row's classes (every class equally likely when that deviation is
+/// zero).
+fn scaled_softmax(s: &Array2<f32>) -> Array2<f32> {
+    let n = s.len().max(1) as f64;
+    let mean = s.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let var = s
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    let sd = var.sqrt();
+    let inv = if sd > 0.0 && sd.is_finite() {
+        1.0 / sd
+    } else {
+        0.0
+    };
+    let mut out = Array2::<f32>::zeros(s.raw_dim());
+    for (r, mut o) in s.rows().into_iter().zip(out.rows_mut()) {
+        let z: Vec<f64> = r.iter().map(|&v| f64::from(v) * inv).collect();
+        let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: Vec<f64> = z.iter().map(|v| (v - top).exp()).collect();
+        let total: f64 = e.iter().sum();
+        for (o, e) in o.iter_mut().zip(e) {
+            *o = (e / total) as f32;
+        }
+    }
+    out
+}
+
+/// The ensemble of several candidates' class scores on the same test rows: each candidate's
+/// scores are divided by their standard deviation over all test rows and classes and turned
+/// into probabilities by a softmax over classes; the result is the mean of those
+/// probabilities (each row sums to 1). With one candidate the argmax of every row is that
+/// candidate's own. Reads only scores, never a label.
+///
+/// # Errors
+/// [`EvalError::Unusable`] when `scores` is empty or the shapes differ.
+pub fn softmax_mean(scores: &[Array2<f32>]) -> Result<Array2<f32>> {
+    let first = scores.first().ok_or_else(|| EvalError::Unusable {
+        reason: "an ensemble needs at least one candidate".into(),
+    })?;
+    let mut total = Array2::<f32>::zeros(first.raw_dim());
+    for s in scores {
+        if s.dim() != first.dim() {
+            return Err(EvalError::Unusable {
+                reason: format!(
+                    "ensemble scores of shapes {:?} and {:?}",
+                    first.dim(),
+                    s.dim()
+                ),
+            });
+        }
+        total += &scaled_softmax(s);
+    }
+    Ok(total / scores.len() as f32)
+}
+
+/// The fold pipeline after normalisation: the scores of `chosen` fitted on `(x, y)`, combined
+/// as `combine` says, then `opts.adapt_rounds` rounds of self-training on the unlabelled
+/// `test` rows (pseudo-labels and margins from the combined scores; every candidate refitted).
+#[allow(clippy::too_many_arguments)]
 fn fit_scores(
     chosen: &[Candidate],
+    combine: Combine,
     x: ArrayView2<'_, f32>,
     y: ArrayView1<'_, usize>,
     test: ArrayView2<'_, f32>,
@@ -468,11 +595,21 @@ fn fit_scores(
     seed: u64,
 ) -> Result<Array2<f32>> {
     let ensemble = |x: ArrayView2<'_, f32>, yy: ArrayView1<'_, usize>| -> Result<Array2<f32>> {
-        let mut total = Array2::<f32>::zeros((test.nrows(), n_classes));
-        for &c in chosen {
-            total += &scores(c, x, yy, test, n_classes, seed)?;
+        match combine {
+            Combine::Sum => {
+                let mut total = Array2::<f32>::zeros((test.nrows(), n_classes));
+                for &c in chosen {
+                    total += &scores(c, x, yy, test, n_classes, seed)?;
+                }
+                Ok(total)
+            }
+            Combine::SoftmaxMean => softmax_mean(
+                &chosen
+                    .iter()
+                    .map(|&c| scores(c, x, yy, test, n_classes, seed))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
         }
-        Ok(total)
     };
     let mut s = ensemble(x, y)?;
     for _ in 0..opts.adapt_rounds {
@@ -623,6 +760,7 @@ fn choose(
             let yv = y.select(ndarray::Axis(0), &s.test);
             let sc = fit_scores(
                 &[cand],
+                Combine::Sum,
                 xt.view(),
                 yt.view(),
                 xv.view(),
@@ -703,7 +841,16 @@ fn choose_reverse(
 ) -> Result<(Candidate, f64, Vec<InnerScore>)> {
     let mut rev = Vec::with_capacity(cands.len());
     for &cand in cands {
-        let forward = argmax_rows(&fit_scores(&[cand], x, y, test, n_classes, opts, seed)?);
+        let forward = argmax_rows(&fit_scores(
+            &[cand],
+            Combine::Sum,
+            x,
+            y,
+            test,
+            n_classes,
+            opts,
+            seed,
+        )?);
         let mut seen = vec![false; n_classes];
         for &p in &forward {
             seen[p] = true;
@@ -793,7 +940,32 @@ pub fn fit_predict_detailed(
             .fit(&set)?;
         return Ok(FoldFit {
             predictions: model.predict(xte.view())?,
+            scores: model.predict_scores(xte.view())?,
             chosen: format!("epochs={}", opts.lstm_epochs),
+            inner_scores: Vec::new(),
+        });
+    }
+    if opts.selection == Selection::Ensemble {
+        let all: Vec<Candidate> = match opts.model {
+            ModelChoice::Svm => svm,
+            ModelChoice::Knn => knn,
+            _ => svm.into_iter().chain(knn).collect(),
+        };
+        let s = fit_scores(
+            &all,
+            Combine::SoftmaxMean,
+            xtr.view(),
+            y,
+            xte.view(),
+            n_classes,
+            opts,
+            seed,
+        )?;
+        let names: Vec<String> = all.iter().map(|c| c.describe()).collect();
+        return Ok(FoldFit {
+            predictions: argmax_rows(&s),
+            scores: s,
+            chosen: format!("ensemble of {}: {}", all.len(), names.join(", ")),
             inner_scores: Vec::new(),
         });
     }
@@ -821,7 +993,16 @@ pub fn fit_predict_detailed(
         _ => vec![pick(&svm)?, pick(&knn)?],
     };
     let cands: Vec<Candidate> = chosen.iter().map(|c| c.0).collect();
-    let s = fit_scores(&cands, xtr.view(), y, xte.view(), n_classes, opts, seed)?;
+    let s = fit_scores(
+        &cands,
+        Combine::Sum,
+        xtr.view(),
+        y,
+        xte.view(),
+        n_classes,
+        opts,
+        seed,
+    )?;
     let mut text: Vec<String> = chosen
         .iter()
         .map(|(c, u)| match u {
@@ -834,7 +1015,59 @@ pub fn fit_predict_detailed(
     }
     Ok(FoldFit {
         predictions: argmax_rows(&s),
+        scores: s,
         chosen: text.join(" "),
         inner_scores,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn softmax_mean_matches_hand_computed_values() {
+        // Entries ±1: mean 0, population deviation 1, so row 0 is softmax(1, −1).
+        let a = array![[1.0_f32, -1.0], [-1.0, 1.0]];
+        let p = 1.0 / (1.0 + (-2.0_f64).exp());
+        let one = softmax_mean(std::slice::from_ref(&a)).unwrap();
+        for (got, want) in one.iter().zip([p, 1.0 - p, 1.0 - p, p]) {
+            assert!((f64::from(*got) - want).abs() < 1e-6, "{got} vs {want}");
+        }
+        // Dividing by the deviation makes a candidate's scale irrelevant.
+        let scaled = softmax_mean(&[a.mapv(|v| 5.0 * v + 3.0)]).unwrap();
+        assert!(one.iter().zip(&scaled).all(|(x, y)| (x - y).abs() < 1e-6));
+        // A candidate whose scores do not vary says every class is equally likely; the mean
+        // of the two is the plain average of their probabilities.
+        let flat = Array2::<f32>::from_elem((2, 2), 0.7);
+        let both = softmax_mean(&[a.clone(), flat]).unwrap();
+        for (got, want) in both.iter().zip([p, 1.0 - p, 1.0 - p, p]) {
+            assert!((f64::from(*got) - (want + 0.5) / 2.0).abs() < 1e-6);
+        }
+        assert!(
+            both.rows()
+                .into_iter()
+                .all(|r| (r.sum() - 1.0).abs() < 1e-6)
+        );
+    }
+
+    #[test]
+    fn softmax_mean_keeps_one_candidates_argmax_and_rejects_bad_input() {
+        let s = array![[0.3_f32, -2.0, 1.5], [4.0, 3.9, -1.0], [-0.5, -0.2, -0.4]];
+        assert_eq!(
+            argmax_rows(&softmax_mean(std::slice::from_ref(&s)).unwrap()),
+            argmax_rows(&s)
+        );
+        assert!(matches!(softmax_mean(&[]), Err(EvalError::Unusable { .. })));
+        assert!(matches!(
+            softmax_mean(&[s, Array2::zeros((3, 2))]),
+            Err(EvalError::Unusable { .. })
+        ));
+        assert_eq!(
+            "Ensemble".parse::<Selection>().unwrap(),
+            Selection::Ensemble
+        );
+        assert!("vote".parse::<Selection>().is_err());
+    }
 }
