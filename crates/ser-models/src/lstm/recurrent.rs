@@ -274,6 +274,8 @@ impl<F: Scalar> LstmLayer<F> {
         // Weight gradients summed over all steps in one GEMM each.
         let h_prev_all = cache.h.slice_axis(Axis(0), Slice::from(..tb));
         let mut w_h = Array2::<F>::zeros((units, g4));
+        // A general product here: packing dZ for the SIMD kernel measured slower than
+        // matrixmultiply's blocked GEMM (k = steps · batch is large).
         par_gemm(
             one,
             &h_prev_all.t(),
