@@ -5,7 +5,7 @@
 //! cargo run --release --example evaluate -- --data DIR [--protocol split|kfold:K|loso|group-kfold:K]
 //!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
 //!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
-//!     [--inner auto|rows|text|voices|reverse] [--select inner|ensemble]
+//!     [--inner auto|rows|text|voices|reverse] [--select ensemble|inner]
 //!     [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
 //!     [--seed N] [--cache DIR | --no-cache] [--dump FILE]
 //! cargo run --release --example evaluate -- --train DIR [--train DIR ...] --test DIR [...]
@@ -54,21 +54,22 @@ struct Args {
     /// Fraction of test clips pseudo-labelled per self-training round.
     #[arg(long, default_value_t = 0.5)]
     adapt_fraction: f32,
-    /// SVM class split: auto (the inner CV chooses between one-vs-rest and one-vs-one
-    /// together with C, inside each training fold) | ovr | ovo (fixed).
+    /// SVM class split: auto (both one-vs-rest and one-vs-one: the ensemble averages them, or
+    /// the inner CV chooses one together with C inside each training fold) | ovr | ovo (fixed).
     #[arg(long, default_value = "auto")]
     multi_class: String,
-    /// Inner folds that choose the hyper-parameters: auto (speakers with ≥ 3 training
-    /// speakers, else utterance texts, else rows) | rows | text | voices (held-out augmented
-    /// pseudo-voices × held-out texts when fewer than 3 real training speakers; needs --augment)
-    /// | reverse (reverse validation: refit on the test clips' predicted labels, score on the
-    /// labelled training clips; reads no test label).
+    /// Inner folds that choose the hyper-parameters with `--select inner`: auto (speakers with
+    /// ≥ 3 training speakers, else utterance texts, else rows) | rows | text | voices (held-out
+    /// augmented pseudo-voices × held-out texts when fewer than 3 real training speakers; needs
+    /// --augment) | reverse (reverse validation: refit on the test clips' predicted labels,
+    /// score on the labelled training clips; reads no test label).
     #[arg(long, default_value = "auto")]
     inner: String,
-    /// inner (one candidate picked by --inner) | ensemble (no pick: every (scheme, C) candidate
-    /// fitted, each one's test scores divided by their standard deviation, softmax over
-    /// classes, probabilities averaged; self-training uses the ensemble; no inner CV).
-    #[arg(long, default_value = "inner")]
+    /// ensemble (the default: no pick, every (scheme, C) candidate fitted, each one's test
+    /// scores divided by their standard deviation, softmax over classes, probabilities
+    /// averaged; self-training uses the ensemble; no inner CV) | inner (one candidate picked by
+    /// the inner protocol of --inner).
+    #[arg(long, default_value = "ensemble")]
     select: String,
     /// LSTM epochs.
     #[arg(long, default_value_t = 30)]
