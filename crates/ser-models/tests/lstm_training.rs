@@ -31,8 +31,10 @@ fn toy(n: usize, seed: u64) -> (Array2<f32>, Array1<usize>) {
     (x, y)
 }
 
+/// Every epoch runs (no early stopping), so histories have a known length.
 fn small() -> LstmParams {
     Lstm::params()
+        .early_stopping(None)
         .hidden(12)
         .dense_layers(&[12])
         .dropout(0.1)
@@ -182,6 +184,37 @@ fn padded_steps_do_not_change_the_state() {
 
 /// Buffers kept in a workspace carry values from the batch before; a padded batch after a
 /// batch of other shapes and values must give exactly what a fresh workspace gives.
+/// The ready constructor keeps the best validation-loss weights: the fitted network equals
+/// the one refitted for exactly `best_epoch + 1` epochs without early stopping.
+#[test]
+fn study_defaults_keep_the_best_validation_epoch() {
+    let rule = Lstm::params().train_options().early_stopping;
+    assert_eq!(rule, Some(LstmParams::STUDY_EARLY_STOPPING));
+    assert!(rule.is_some_and(|r| r.restore_best));
+    let (x, y) = toy(90, 5);
+    let set = TrainSet::new(x.view(), y.view(), 3).unwrap();
+    let params = small()
+        .early_stopping(Lstm::params().train_options().early_stopping)
+        .learning_rate(5e-2)
+        .epochs(25);
+    let model = params.fit(&set).unwrap();
+    let h = model.history();
+    let best = h.best_epoch;
+    assert!(
+        best + 1 < h.epochs(),
+        "the best epoch {best} is the last: nothing restored"
+    );
+    let min = h.val_loss.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert_eq!(h.val_loss[best], min);
+    let again = params
+        .clone()
+        .early_stopping(None)
+        .epochs(best + 1)
+        .fit(&set)
+        .unwrap();
+    assert_eq!(model.network(), again.network());
+}
+
 #[test]
 fn reused_workspace_changes_nothing() {
     let specs = [

@@ -58,6 +58,13 @@ impl LstmParams {
     /// 40 steps × 1 feature); LSTM(256) → Dropout 0.2 → Dense 128 ReLU → Dropout 0.2 → Dense
     /// 64 ReLU → Dropout 0.2 → Dense(classes) softmax; Adam(1e-3); 50 epochs; batch 64;
     /// validation split 0.2; inputs standardised per position; seed 42.
+    ///
+    /// One addition to the seed's Keras run: the weights of the epoch with the lowest
+    /// validation loss are kept, and training stops after 20 epochs without a new lowest
+    /// ([`Self::STUDY_EARLY_STOPPING`], Keras' `EarlyStopping(patience=20,
+    /// restore_best_weights=True)`). On TESS the last epoch's validation loss was above the
+    /// lowest in 6 of 7 runs (docs/PERFORMANCE.md); `.early_stopping(None)` trains every epoch
+    /// and keeps the last weights, as the seed did.
     pub fn study() -> Self {
         Self {
             lstm_units: vec![256],
@@ -65,9 +72,20 @@ impl LstmParams {
             dropout: 0.2,
             step_dim: 1,
             scaling: Scaling::PerPosition,
-            train: TrainOptions::default(),
+            train: TrainOptions {
+                early_stopping: Some(Self::STUDY_EARLY_STOPPING),
+                ..TrainOptions::default()
+            },
         }
     }
+
+    /// The study network's stopping rule: keep the best validation-loss weights, stop after
+    /// 20 epochs without improvement.
+    pub const STUDY_EARLY_STOPPING: EarlyStopping = EarlyStopping {
+        patience: 20,
+        min_delta: 0.0,
+        restore_best: true,
+    };
 
     /// The same network over frame sequences of `step_dim` features per step (e.g. 40 MFCCs
     /// per frame), standardised per feature. A [`TrainSet`] row then holds
