@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example train -- --data DIR --model svm|knn|lstm --out MODEL \
-//!     [--features mfcc40|enriched] [--seed N] [--k 5] [--c 1.0] [--epochs 50] [--cache DIR]
+//!     [--features mfcc40|enriched] [--seed N] [--k 5] [--c 1.0] [--epochs N] [--cache DIR]
 //! ```
 //!
 //! Every usable file of `DIR` (walked and labelled by `ser-data`) is loaded as the study did
@@ -65,9 +65,10 @@ struct Args {
     /// Penalty C for the SVM.
     #[arg(long, default_value_t = 1.0)]
     c: f32,
-    /// Training epochs for the LSTM (the study: 50).
-    #[arg(long, default_value_t = 50)]
-    epochs: usize,
+    /// Most training epochs for the LSTM (default: the study network's, 100, keeping the
+    /// best validation-loss epoch; the seed trained 50).
+    #[arg(long)]
+    epochs: Option<usize>,
     /// Folder caching feature vectors between runs (keyed by file bytes and configuration).
     #[arg(long)]
     cache: Option<PathBuf>,
@@ -166,7 +167,7 @@ fn run(args: &Args) -> Result<(), String> {
         "model": file.model.kind(),
         "features": args.features.name(),
         "seed": args.seed,
-        "epochs": (args.model == ModelKind::Lstm).then_some(args.epochs),
+        "epochs": (args.model == ModelKind::Lstm).then(|| lstm_params(args).train_options().epochs),
         "n_train": split.train.len(),
         "n_test": split.test.len(),
         "fit_seconds": fit_seconds,
@@ -197,10 +198,15 @@ fn fit(
             .fit(&train)?
             .into(),
         ModelKind::Knn => Knn::params().k(args.k).fit(&train)?.into(),
-        ModelKind::Lstm => LstmParams::study()
-            .epochs(args.epochs)
-            .seed(args.seed)
-            .fit(&train)?
-            .into(),
+        ModelKind::Lstm => lstm_params(args).fit(&train)?.into(),
     })
+}
+
+/// The study's LSTM with the command line's seed and, if given, epochs.
+fn lstm_params(args: &Args) -> LstmParams {
+    let params = LstmParams::study().seed(args.seed);
+    match args.epochs {
+        Some(epochs) => params.epochs(epochs),
+        None => params,
+    }
 }
