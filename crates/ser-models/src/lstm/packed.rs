@@ -156,13 +156,29 @@ impl PreparedRhs<f32> for PackedRhs {
         }
         // A interleaved tile by tile (`k` groups of `rows` values), so the kernel reads it in
         // order with no bounds checks; A may have any layout.
-        let mut a_packed = vec![0.0f32; m * k];
+        // Tiles are consecutive, so the interleaved copy is built in order (no zero fill).
+        let mut a_packed = Vec::with_capacity(m * k);
+        let row_slices: Option<Vec<&[f32]>> = a
+            .axis_iter(Axis(0))
+            .map(|r| r.to_slice().map(|r| &r[..k]))
+            .collect();
         for &(first, rows) in &tiles {
-            let dst = &mut a_packed[first * k..(first + rows) * k];
-            let block = a.slice_axis(Axis(0), Slice::from(first..first + rows));
-            for (d, col) in dst.chunks_exact_mut(rows).zip(block.columns()) {
-                for (d, &v) in d.iter_mut().zip(col) {
-                    *d = v;
+            match &row_slices {
+                // Rows contiguous (the usual case): plain slices.
+                Some(all) => {
+                    let src = &all[first..first + rows];
+                    match rows {
+                        6 => interleave::<6>(src, k, &mut a_packed),
+                        4 => interleave::<4>(src, k, &mut a_packed),
+                        2 => interleave::<2>(src, k, &mut a_packed),
+                        _ => interleave::<1>(src, k, &mut a_packed),
+                    }
+                }
+                None => {
+                    let block = a.slice_axis(Axis(0), Slice::from(first..first + rows));
+                    for col in block.columns() {
+                        a_packed.extend(col.iter().copied());
+                    }
                 }
             }
         }
@@ -181,6 +197,14 @@ impl PreparedRhs<f32> for PackedRhs {
             first_col,
             accumulate,
         });
+    }
+}
+
+/// Appends `R` rows (each at least `k` long) interleaved: `k` groups of `R` values.
+fn interleave<const R: usize>(src: &[&[f32]], k: usize, out: &mut Vec<f32>) {
+    let rows: [&[f32]; R] = std::array::from_fn(|r| &src[r][..k]);
+    for kk in 0..k {
+        out.extend_from_slice(&std::array::from_fn::<f32, R, _>(|r| rows[r][kk]));
     }
 }
 
