@@ -127,9 +127,10 @@ pub struct EarlyStopping {
     pub restore_best: bool,
 }
 
-/// How to train. Defaults are the study's: 50 epochs, batch 64, Adam(1e-3), validation
-/// split 0.2, no clipping, no early stopping, seed 42, one chunk per batch (threads split
-/// each product inside the layers instead).
+/// How to train. Defaults are the seed's Keras settings: 50 epochs, batch 64, Adam(1e-3),
+/// validation split 0.2, no clipping, no early stopping, seed 42, one chunk per batch (threads
+/// split each product inside the layers instead). The study network's constructor
+/// (`LstmParams::study`) trains up to 100 epochs and keeps the best validation-loss weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainOptions {
     /// Passes over the training samples.
