@@ -164,15 +164,35 @@ impl FromStr for FeatureChoice {
     type Err = EvalError;
 
     fn from_str(s: &str) -> Result<Self> {
-        FeatureChoice::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| EvalError::InvalidChoice {
-                what: "features",
-                value: s.to_string(),
-                reason: "expected mfcc40, enriched or functionals".into(),
-            })
+        parse_named(s, "features", &FeatureChoice::ALL, |c| c.name())
     }
+}
+
+/// Finds the option among `all` whose `name` equals `s` (trimmed, any case); otherwise an
+/// [`EvalError::InvalidChoice`] about `what` listing every name ("expected a, b or c").
+pub(crate) fn parse_named<T: Copy>(
+    s: &str,
+    what: &'static str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> Result<T> {
+    if let Some(&found) = all
+        .iter()
+        .find(|&&c| name(c).eq_ignore_ascii_case(s.trim()))
+    {
+        return Ok(found);
+    }
+    let names: Vec<&str> = all.iter().map(|&c| name(c)).collect();
+    let expected = match names.split_last() {
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    Err(EvalError::InvalidChoice {
+        what,
+        value: s.to_string(),
+        reason: format!("expected {expected}"),
+    })
 }
 
 /// Everything an evaluation needs besides the data.
@@ -874,6 +894,52 @@ pub fn evaluate_multi(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_choices_parse_any_case_and_list_every_name_when_unknown() {
+        use pipeline::{InnerProtocol, Selection, parse_scheme};
+        assert_eq!(
+            " Ensemble ".parse::<Selection>().unwrap(),
+            Selection::Ensemble
+        );
+        assert_eq!(
+            parse_scheme("OVO").unwrap(),
+            ser_models::MultiClass::OneVsOne
+        );
+        let reason = |e: EvalError| match e {
+            EvalError::InvalidChoice { what, reason, .. } => format!("{what}: {reason}"),
+            other => panic!("unexpected error {other}"),
+        };
+        let cases = [
+            (
+                reason("x".parse::<FeatureChoice>().unwrap_err()),
+                "features: expected mfcc40, enriched or functionals",
+            ),
+            (
+                reason("x".parse::<ModelChoice>().unwrap_err()),
+                "model: expected svm, knn, lstm or svm+knn",
+            ),
+            (
+                reason("x".parse::<Normalisation>().unwrap_err()),
+                "normalisation: expected none, speaker or speaker-center",
+            ),
+            (
+                reason("x".parse::<InnerProtocol>().unwrap_err()),
+                "inner protocol: expected auto, rows, text, voices or reverse",
+            ),
+            (
+                reason("x".parse::<Selection>().unwrap_err()),
+                "selection: expected inner or ensemble",
+            ),
+            (
+                reason(parse_scheme("x").unwrap_err()),
+                "multi-class scheme: expected ovr or ovo",
+            ),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+    }
 
     #[test]
     fn protocols_parse_and_print() {

@@ -15,7 +15,7 @@ use ser_models::{
     ConfusionMatrix, Fit, Knn, LinearSvm, MultiClass, Predict, StandardScaler, TrainSet,
 };
 
-use super::{EvalError, Result};
+use super::{EvalError, Result, parse_named};
 
 /// Which classifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,19 +53,17 @@ impl FromStr for ModelChoice {
     type Err = EvalError;
 
     fn from_str(s: &str) -> Result<Self> {
-        [
-            ModelChoice::Svm,
-            ModelChoice::Knn,
-            ModelChoice::Lstm,
-            ModelChoice::SvmKnn,
-        ]
-        .into_iter()
-        .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
-        .ok_or_else(|| EvalError::InvalidChoice {
-            what: "model",
-            value: s.to_string(),
-            reason: "expected svm, knn, lstm or svm+knn".into(),
-        })
+        parse_named(
+            s,
+            "model",
+            &[
+                ModelChoice::Svm,
+                ModelChoice::Knn,
+                ModelChoice::Lstm,
+                ModelChoice::SvmKnn,
+            ],
+            ModelChoice::name,
+        )
     }
 }
 
@@ -110,18 +108,16 @@ impl FromStr for Normalisation {
     type Err = EvalError;
 
     fn from_str(s: &str) -> Result<Self> {
-        [
-            Normalisation::None,
-            Normalisation::Speaker,
-            Normalisation::SpeakerCenter,
-        ]
-        .into_iter()
-        .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
-        .ok_or_else(|| EvalError::InvalidChoice {
-            what: "normalisation",
-            value: s.to_string(),
-            reason: "expected none, speaker or speaker-center".into(),
-        })
+        parse_named(
+            s,
+            "normalisation",
+            &[
+                Normalisation::None,
+                Normalisation::Speaker,
+                Normalisation::SpeakerCenter,
+            ],
+            Normalisation::name,
+        )
     }
 }
 
@@ -195,20 +191,18 @@ impl FromStr for InnerProtocol {
     type Err = EvalError;
 
     fn from_str(s: &str) -> Result<Self> {
-        [
-            InnerProtocol::Auto,
-            InnerProtocol::Rows,
-            InnerProtocol::Text,
-            InnerProtocol::Voices,
-            InnerProtocol::Reverse,
-        ]
-        .into_iter()
-        .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
-        .ok_or_else(|| EvalError::InvalidChoice {
-            what: "inner protocol",
-            value: s.to_string(),
-            reason: "expected auto, rows, text, voices or reverse".into(),
-        })
+        parse_named(
+            s,
+            "inner protocol",
+            &[
+                InnerProtocol::Auto,
+                InnerProtocol::Rows,
+                InnerProtocol::Text,
+                InnerProtocol::Voices,
+                InnerProtocol::Reverse,
+            ],
+            InnerProtocol::name,
+        )
     }
 }
 
@@ -242,14 +236,12 @@ impl FromStr for Selection {
     type Err = EvalError;
 
     fn from_str(s: &str) -> Result<Self> {
-        [Selection::Inner, Selection::Ensemble]
-            .into_iter()
-            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| EvalError::InvalidChoice {
-                what: "selection",
-                value: s.to_string(),
-                reason: "expected inner or ensemble".into(),
-            })
+        parse_named(
+            s,
+            "selection",
+            &[Selection::Inner, Selection::Ensemble],
+            Selection::name,
+        )
     }
 }
 
@@ -291,15 +283,12 @@ pub fn scheme_name(m: MultiClass) -> &'static str {
 /// # Errors
 /// [`EvalError::InvalidChoice`] for anything else.
 pub fn parse_scheme(s: &str) -> Result<MultiClass> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "ovr" => Ok(MultiClass::OneVsRest),
-        "ovo" => Ok(MultiClass::OneVsOne),
-        _ => Err(EvalError::InvalidChoice {
-            what: "multi-class scheme",
-            value: s.to_string(),
-            reason: "expected ovr or ovo".into(),
-        }),
-    }
+    parse_named(
+        s,
+        "multi-class scheme",
+        &[MultiClass::OneVsRest, MultiClass::OneVsOne],
+        scheme_name,
+    )
 }
 
 /// The utterance text a corpus file name carries (TESS word, EmoDB text code, CREMA-D
