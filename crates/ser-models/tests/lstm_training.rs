@@ -135,9 +135,10 @@ fn split_products_give_bit_identical_gradients() {
     assert!(g1.global_norm() > 0.0);
 }
 
-#[test]
-fn padded_steps_do_not_change_the_state() {
-    let specs = [
+/// LSTM(5, sequences) → LSTM(4) → Dense(`classes`): the small stacked network of the masking
+/// and workspace tests.
+fn two_lstms_then_dense(classes: usize) -> [LayerSpec; 3] {
+    [
         LayerSpec::Lstm {
             units: 5,
             return_sequences: true,
@@ -146,8 +147,13 @@ fn padded_steps_do_not_change_the_state() {
             units: 4,
             return_sequences: false,
         },
-        LayerSpec::Dense { units: 2 },
-    ];
+        LayerSpec::Dense { units: classes },
+    ]
+}
+
+#[test]
+fn padded_steps_do_not_change_the_state() {
+    let specs = two_lstms_then_dense(2);
     let net = Network::<f64>::new(2, &specs, &mut SplitMix64::new(3)).unwrap();
     let mut rng = SplitMix64::new(4);
     // One sample of 3 real steps, alone (3 steps) and padded with garbage to 6 steps beside a
@@ -217,17 +223,7 @@ fn study_defaults_keep_the_best_validation_epoch() {
 
 #[test]
 fn reused_workspace_changes_nothing() {
-    let specs = [
-        LayerSpec::Lstm {
-            units: 5,
-            return_sequences: true,
-        },
-        LayerSpec::Lstm {
-            units: 4,
-            return_sequences: false,
-        },
-        LayerSpec::Dense { units: 3 },
-    ];
+    let specs = two_lstms_then_dense(3);
     let net = Network::<f32>::new(2, &specs, &mut SplitMix64::new(5)).unwrap();
     let mut rng = SplitMix64::new(6);
     let big = Array2::from_shape_simple_fn((8 * 9, 2), || rng.uniform(-3.0, 3.0) as f32);
