@@ -16,6 +16,7 @@ use std::str::FromStr;
 
 use realfft::RealFftPlanner;
 use realfft::num_complex::Complex;
+use ser_features::stft::hann_periodic;
 
 use crate::error::{DataError, Result};
 use crate::rng::SeededRng;
@@ -115,13 +116,6 @@ pub fn add_noise(samples: &[f32], snr_db: f32, seed: u64) -> Result<Vec<f32>> {
         .collect())
 }
 
-/// Periodic Hann window.
-fn hann(n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
-        .collect()
-}
-
 /// Tempo change by WSOLA (waveform-similarity overlap-add), pitch and spectrum kept: `rate`
 /// 1.25 plays 25 % faster, so the output has `round(len / rate)` samples. `rate` in
 /// 0.25..=4. Frames of 40 ms at a 20 ms hop; each frame's start is moved by up to ±10 ms to
@@ -140,7 +134,7 @@ pub fn time_stretch(samples: &[f32], sample_rate: u32, rate: f32) -> Result<Vec<
     let n = ((0.04 * f64::from(sample_rate)) as usize / 2 * 2).max(16);
     let hs = n / 2;
     let tol = (n / 4) as isize;
-    let w = hann(n);
+    let w = hann_periodic(n);
     let len = samples.len() as isize;
     let at = |i: isize| -> f32 {
         if (0..len).contains(&i) {
@@ -258,7 +252,7 @@ pub fn spectral_warp(samples: &[f32], sample_rate: u32, alpha: f32) -> Result<Ve
     }
     let n = ((0.046 * f64::from(sample_rate)) as usize).next_power_of_two();
     let hop = n / 4;
-    let w = hann(n);
+    let w = hann_periodic(n);
     let mut planner = RealFftPlanner::<f32>::new();
     let fwd = planner.plan_fft_forward(n);
     let inv = planner.plan_fft_inverse(n);
