@@ -207,10 +207,6 @@ fn round3(v: f64) -> f64 {
 
 /// The class with the highest score (the first on ties), and that score.
 fn best<'a>(model: &'a ModelFile, scores: &[f32]) -> (&'a str, f32) {
-    let (i, s) =
-        scores.iter().enumerate().fold(
-            (0, f32::NEG_INFINITY),
-            |b, (i, &s)| if s > b.1 { (i, s) } else { b },
-        );
+    let (i, s) = ser::models::argmax(scores);
     (model.class_name(i).unwrap_or("?"), s)
 }

@@ -13,6 +13,7 @@ use ser_data::{Dataset, Scheme, SchemeFields};
 use ser_models::lstm::LstmParams;
 use ser_models::{
     ConfusionMatrix, Fit, Knn, LinearSvm, MultiClass, Predict, StandardScaler, TrainSet,
+    argmax_rows,
 };
 
 use super::{EvalError, Result, parse_named};
@@ -486,21 +487,6 @@ fn scores(
     })
 }
 
-fn argmax_rows(s: &Array2<f32>) -> Array1<usize> {
-    s.rows()
-        .into_iter()
-        .map(|r| {
-            r.iter()
-                .enumerate()
-                .fold(
-                    (0, f32::NEG_INFINITY),
-                    |b, (i, &v)| if v > b.1 { (i, v) } else { b },
-                )
-                .0
-        })
-        .collect()
-}
-
 /// How the scores of several fitted candidates are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Combine {
@@ -606,7 +592,7 @@ fn fit_scores(
         if keep.is_empty() {
             break;
         }
-        let pseudo = argmax_rows(&s);
+        let pseudo = argmax_rows(s.view());
         let x2 = ndarray::concatenate(
             ndarray::Axis(0),
             &[x, test.select(ndarray::Axis(0), &keep).view()],
@@ -757,7 +743,7 @@ fn choose(
                 opts,
                 seed,
             )?;
-            let pred = argmax_rows(&sc);
+            let pred = argmax_rows(sc.view());
             uars.push(ConfusionMatrix::new(yv.view(), pred.view(), n_classes)?.uar());
         }
         let n = uars.len().max(1) as f64;
@@ -830,22 +816,15 @@ fn choose_reverse(
 ) -> Result<(Candidate, f64, Vec<InnerScore>)> {
     let mut rev = Vec::with_capacity(cands.len());
     for &cand in cands {
-        let forward = argmax_rows(&fit_scores(
-            &[cand],
-            Combine::Sum,
-            x,
-            y,
-            test,
-            n_classes,
-            opts,
-            seed,
-        )?);
+        let forward = argmax_rows(
+            fit_scores(&[cand], Combine::Sum, x, y, test, n_classes, opts, seed)?.view(),
+        );
         let mut seen = vec![false; n_classes];
         for &p in &forward {
             seen[p] = true;
         }
         let uar = if seen.iter().all(|&b| b) {
-            let back = argmax_rows(&scores(cand, test, forward.view(), x, n_classes, seed)?);
+            let back = argmax_rows(scores(cand, test, forward.view(), x, n_classes, seed)?.view());
             ConfusionMatrix::new(y, back.view(), n_classes)?.uar()
         } else {
             0.0
@@ -952,7 +931,7 @@ pub fn fit_predict_detailed(
         )?;
         let names: Vec<String> = all.iter().map(|c| c.describe()).collect();
         return Ok(FoldFit {
-            predictions: argmax_rows(&s),
+            predictions: argmax_rows(s.view()),
             scores: s,
             chosen: format!("ensemble of {}: {}", all.len(), names.join(", ")),
             inner_scores: Vec::new(),
@@ -1003,7 +982,7 @@ pub fn fit_predict_detailed(
         text.push(format!("[inner folds: {inner_kind}]"));
     }
     Ok(FoldFit {
-        predictions: argmax_rows(&s),
+        predictions: argmax_rows(s.view()),
         scores: s,
         chosen: text.join(" "),
         inner_scores,
@@ -1045,8 +1024,8 @@ mod tests {
     fn softmax_mean_keeps_one_candidates_argmax_and_rejects_bad_input() {
         let s = array![[0.3_f32, -2.0, 1.5], [4.0, 3.9, -1.0], [-0.5, -0.2, -0.4]];
         assert_eq!(
-            argmax_rows(&softmax_mean(std::slice::from_ref(&s)).unwrap()),
-            argmax_rows(&s)
+            argmax_rows(softmax_mean(std::slice::from_ref(&s)).unwrap().view()),
+            argmax_rows(s.view())
         );
         assert!(matches!(softmax_mean(&[]), Err(EvalError::Unusable { .. })));
         assert!(matches!(

@@ -419,14 +419,7 @@ fn save_best(
         return Ok((Some(path), None));
     };
     let scores = saved.predict_file(clip)?;
-    let class = scores
-        .iter()
-        .enumerate()
-        .fold(
-            (0, f32::NEG_INFINITY),
-            |b, (i, &s)| if s > b.1 { (i, s) } else { b },
-        )
-        .0;
+    let class = ser_models::argmax(&scores).0;
     let names = &data.classes;
     let prediction = PredictionResult {
         file: clip.clone(),

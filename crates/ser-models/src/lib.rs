@@ -16,4 +16,4 @@ pub use model_file::{AnyModel, FORMAT_VERSION, FeatureConfig, ModelFile};
 pub use scaler::StandardScaler;
 pub use ser_features::FeatureSpec;
 pub use svm::{ClassWeight, LinearSvm, LinearSvmModel, MultiClass, SvmLoss};
-pub use traits::{Fit, Predict, TrainSet, check_width};
+pub use traits::{Fit, Predict, TrainSet, argmax, argmax_rows, check_width};

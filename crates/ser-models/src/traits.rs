@@ -67,20 +67,24 @@ pub trait Predict: Send + Sync {
     fn predict_scores(&self, x: ArrayView2<'_, f32>) -> Result<Array2<f32>, ModelError>;
     /// The class index with the highest score for each row.
     fn predict(&self, x: ArrayView2<'_, f32>) -> Result<Array1<usize>, ModelError> {
-        let scores = self.predict_scores(x)?;
-        Ok(scores
-            .rows()
-            .into_iter()
-            .map(|row| {
-                row.iter()
-                    .enumerate()
-                    .fold((0, f32::NEG_INFINITY), |best, (i, &s)| {
-                        if s > best.1 { (i, s) } else { best }
-                    })
-                    .0
-            })
-            .collect())
+        Ok(argmax_rows(self.predict_scores(x)?.view()))
     }
+}
+
+/// The index of the highest score and that score: the first on ties, and a NaN never wins
+/// (all NaN or no scores: index 0 with score −∞).
+pub fn argmax<'a>(scores: impl IntoIterator<Item = &'a f32>) -> (usize, f32) {
+    scores
+        .into_iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &s)| {
+            if s > best.1 { (i, s) } else { best }
+        })
+}
+
+/// [`argmax`] of every row of a samples × classes score matrix: the predicted classes.
+pub fn argmax_rows(scores: ArrayView2<'_, f32>) -> Array1<usize> {
+    scores.rows().into_iter().map(|row| argmax(row).0).collect()
 }
 
 /// Checks that `x` has the width a fitted model expects.
@@ -93,4 +97,20 @@ pub fn check_width(x: ArrayView2<'_, f32>, n_features: usize) -> Result<(), Mode
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn argmax_takes_the_first_highest_and_never_a_nan() {
+        assert_eq!(argmax(&[0.1, 0.7, 0.2]), (1, 0.7));
+        assert_eq!(argmax(&[0.4, 0.4, 0.2]), (0, 0.4));
+        assert_eq!(argmax(&[f32::NAN, 0.3, 0.5]), (2, 0.5));
+        assert_eq!(argmax(&[]), (0, f32::NEG_INFINITY));
+        let rows = array![[0.1f32, 0.9], [0.6, 0.4], [0.5, 0.5]];
+        assert_eq!(argmax_rows(rows.view()), array![1, 0, 0]);
+    }
 }
