@@ -725,14 +725,22 @@ fn choose(
     opts: &PipelineOptions,
     seed: u64,
 ) -> Result<(Candidate, f64, Vec<InnerScore>)> {
+    // Every candidate meets the same inner folds: their rows are gathered once.
+    let folds: Vec<_> = splits
+        .iter()
+        .map(|s| {
+            (
+                x.select(ndarray::Axis(0), &s.train),
+                y.select(ndarray::Axis(0), &s.train),
+                x.select(ndarray::Axis(0), &s.test),
+                y.select(ndarray::Axis(0), &s.test),
+            )
+        })
+        .collect();
     let mut stats = Vec::with_capacity(cands.len());
     for &cand in cands {
-        let mut uars = Vec::with_capacity(splits.len());
-        for s in splits {
-            let xt = x.select(ndarray::Axis(0), &s.train);
-            let yt = y.select(ndarray::Axis(0), &s.train);
-            let xv = x.select(ndarray::Axis(0), &s.test);
-            let yv = y.select(ndarray::Axis(0), &s.test);
+        let mut uars = Vec::with_capacity(folds.len());
+        for (xt, yt, xv, yv) in &folds {
             let sc = fit_scores(
                 &[cand],
                 Combine::Sum,
