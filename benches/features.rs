@@ -1,5 +1,6 @@
 //! The study's enriched extraction (189 values: 40 MFCC, 12 chroma, 128 mel, 7 contrast, ZCR,
-//! RMS means) of a 3 s clip at 22050 Hz, beside the MFCC-40 mean of the same clip.
+//! RMS means) of a 3 s clip at 22050 Hz, beside the MFCC-40 mean and the clip functionals (128
+//! values, with the autocorrelation pitch tracker) of the same clip.
 //! librosa's figure for the same work is `study_peer.py`'s "enriched".
 //!
 //! `cargo bench --bench features -- --warm-up-time 1 --measurement-time 3`
@@ -52,6 +53,19 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 mfcc.extract_with_scratch(black_box(&signal), &mut scratch)
+                    .expect("valid clip"),
+            )
+        })
+    });
+    let functionals = FeatureSpec::Functionals
+        .extractor(22050)
+        .expect("valid rate");
+    let mut scratch = functionals.make_scratch();
+    group.bench_function("functionals_128", |b| {
+        b.iter(|| {
+            black_box(
+                functionals
+                    .extract_with_scratch(black_box(&signal), &mut scratch)
                     .expect("valid clip"),
             )
         })

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{Array1, Array2};
-use ser_models::lstm::{Lstm, Network, SeqBatch, SplitMix64, Workspace};
+use ser_data::SeededRng;
+use ser_models::lstm::{Lstm, Network, SeqBatch, Workspace};
 use ser_models::{Fit, TrainSet};
 
 const STEPS: usize = 40;
@@ -25,10 +26,10 @@ const CLASSES: usize = 7;
 
 fn bench(c: &mut Criterion) {
     let specs = Lstm::params().layer_specs(CLASSES);
-    let Ok(net) = Network::<f32>::new(1, &specs, &mut SplitMix64::new(42)) else {
+    let Ok(net) = Network::<f32>::new(1, &specs, &mut SeededRng::splitmix64(42)) else {
         panic!("the study network builds");
     };
-    let mut rng = SplitMix64::new(7);
+    let mut rng = SeededRng::splitmix64(7);
     // Standardised inputs, time-major: row t·64 + b is step t of sample b.
     let x = Array2::from_shape_simple_fn((STEPS * BATCH, 1), || rng.normal() as f32);
     let labels: Vec<usize> = (0..BATCH).map(|i| i % CLASSES).collect();
@@ -45,7 +46,7 @@ fn bench(c: &mut Criterion) {
     let mut ws = Workspace::default();
     group.bench_function(format!("forward_backward/threads={threads}"), |b| {
         b.iter(|| {
-            let mut dropout = SplitMix64::new(1);
+            let mut dropout = SeededRng::splitmix64(1);
             black_box(net.loss_and_grads_in(
                 black_box(&batch),
                 &labels,
@@ -72,7 +73,7 @@ fn cpu_seconds() -> Option<f64> {
 
 fn bench_epoch(c: &mut Criterion) {
     const CLIPS: usize = 1165;
-    let mut rng = SplitMix64::new(9);
+    let mut rng = SeededRng::splitmix64(9);
     let x = Array2::from_shape_simple_fn((CLIPS, STEPS), || rng.normal() as f32);
     let y: Array1<usize> = (0..CLIPS).map(|i| i % CLASSES).collect();
     let Ok(train) = TrainSet::new(x.view(), y.view(), CLASSES) else {

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example evaluate -- --data DIR [--protocol split|kfold:K|loso|group-kfold:K]
-//!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
+//!     [--preset robust|study] [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
 //!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
 //!     [--inner auto|rows|text|voices|reverse] [--select ensemble|inner]
 //!     [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
@@ -16,9 +16,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ser::data::Progress;
-use ser::evaluate::{
-    EvalOptions, FeatureChoice, InnerProtocol, ModelChoice, Normalisation, Protocol, Selection,
-    evaluate_dir, evaluate_multi,
+use ser::evaluate::{EvalOptions, Protocol, evaluate_dir, evaluate_multi};
+use ser::features::FeatureSpec;
+use ser::pipeline::{
+    InnerProtocol, ModelChoice, Normalisation, PipelineSpec, Preset, Selection, parse_scheme,
 };
 
 #[derive(Parser, Debug)]
@@ -33,50 +34,55 @@ struct Args {
     /// Cross-corpus: test corpus.
     #[arg(long, requires = "train")]
     test: Option<PathBuf>,
+    /// The pipeline every fold fits: robust | study. Every flag below replaces only its own
+    /// stage of it.
+    #[arg(long, default_value = "robust")]
+    preset: Preset,
     /// split | kfold:K | loso | group-kfold:K (default: loso for 2–12 speakers, else group-kfold:4).
     #[arg(long)]
-    protocol: Option<String>,
-    /// svm | knn | lstm | svm+knn.
-    #[arg(long, default_value = "svm")]
-    model: String,
-    /// mfcc40 | enriched | functionals.
-    #[arg(long, default_value = "functionals")]
-    features: String,
-    /// none | speaker | speaker-center.
-    #[arg(long, default_value = "speaker")]
-    norm: String,
-    /// SVM C values for the inner CV, comma separated (one value fixes C).
+    protocol: Option<Protocol>,
+    /// svm | knn | lstm | svm+knn (default: the preset's).
+    #[arg(long)]
+    model: Option<ModelChoice>,
+    /// mfcc40 | enriched | functionals (default: the preset's; mfcc40 and enriched load the
+    /// study's 0.5 s + 3 s, functionals the whole clip).
+    #[arg(long)]
+    features: Option<FeatureSpec>,
+    /// none | speaker | speaker-center (default: the preset's).
+    #[arg(long)]
+    norm: Option<Normalisation>,
+    /// SVM C values, comma separated, each > 0 (default: the preset's).
     #[arg(long)]
     c: Option<String>,
-    /// Self-training rounds on the unlabelled test clips (0: off).
-    #[arg(long, default_value_t = 1)]
-    adapt: usize,
-    /// Fraction of test clips pseudo-labelled per self-training round.
-    #[arg(long, default_value_t = 0.5)]
-    adapt_fraction: f32,
-    /// SVM class split: auto (both one-vs-rest and one-vs-one: the ensemble averages them, or
-    /// the inner CV chooses one together with C inside each training fold) | ovr | ovo (fixed).
-    #[arg(long, default_value = "auto")]
-    multi_class: String,
+    /// Self-training rounds on the unlabelled test clips, 0–10 (0: off; default: the preset's).
+    #[arg(long)]
+    adapt: Option<usize>,
+    /// Fraction of test clips pseudo-labelled per self-training round, in (0, 1] (default:
+    /// the preset's).
+    #[arg(long)]
+    adapt_fraction: Option<f32>,
+    /// SVM class split: auto (both one-vs-rest and one-vs-one) | ovr | ovo (default: the
+    /// preset's).
+    #[arg(long)]
+    multi_class: Option<String>,
     /// Inner folds that choose the hyper-parameters with `--select inner`: auto (speakers with
     /// ≥ 3 training speakers, else utterance texts, else rows) | rows | text | voices (held-out
-    /// augmented pseudo-voices × held-out texts when fewer than 3 real training speakers; needs
+    /// augmented voices × held-out texts when fewer than 3 real training speakers; needs
     /// --augment) | reverse (reverse validation: refit on the test clips' predicted labels,
     /// score on the labelled training clips; reads no test label).
-    #[arg(long, default_value = "auto")]
-    inner: String,
-    /// ensemble (the default: no pick, every (scheme, C) candidate fitted, each one's test
-    /// scores divided by their standard deviation, softmax over classes, probabilities
-    /// averaged; self-training uses the ensemble; no inner CV) | inner (one candidate picked by
-    /// the inner protocol of --inner).
-    #[arg(long, default_value = "ensemble")]
-    select: String,
-    /// LSTM epochs.
-    #[arg(long, default_value_t = 30)]
-    epochs: usize,
-    /// Seed of splits and models.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
+    #[arg(long)]
+    inner: Option<InnerProtocol>,
+    /// ensemble (no pick: every (scheme, C) candidate fitted, probabilities averaged;
+    /// self-training uses the ensemble) | inner (one candidate picked by the inner protocol of
+    /// --inner). Default: the preset's.
+    #[arg(long)]
+    select: Option<Selection>,
+    /// LSTM epochs, ≥ 1 (default: the preset's).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed of splits and models (default: the preset's).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Feature cache folder (default: ser-feature-cache under the system temp folder).
     #[arg(long)]
     cache: Option<PathBuf>,
@@ -87,8 +93,8 @@ struct Args {
     /// (`;` items, `kind:a,b` one copy per value, `x+y` a chain). Test clips are never augmented.
     #[arg(long)]
     augment: Option<String>,
-    /// Augmented copies keep their source speaker's id for speaker normalisation (default: each
-    /// copy is a pseudo-speaker of its own).
+    /// Augmented copies keep their source speaker for speaker normalisation (default: each
+    /// copy is a voice of its own).
     #[arg(long)]
     augment_same_speaker: bool,
     /// Another corpus added whole to every training fold (repeatable; labels mapped to the
@@ -100,20 +106,71 @@ struct Args {
     dump: Option<PathBuf>,
 }
 
+/// The preset's spec with the stages the flags name replaced.
+fn spec_of(args: &Args) -> Result<PipelineSpec, Box<dyn std::error::Error>> {
+    let mut spec = PipelineSpec::preset(args.preset);
+    if let Some(f) = args.features {
+        spec.features = if f == FeatureSpec::Functionals {
+            PipelineSpec::preset(Preset::Robust).features
+        } else {
+            PipelineSpec::preset(Preset::Study).features
+        };
+        spec.features.spec = f;
+    }
+    if let Some(m) = args.model {
+        spec.model.kind = m;
+    }
+    if let Some(n) = args.norm {
+        spec.normalisation = n;
+    }
+    if let Some(c) = &args.c {
+        spec.model.c_grid = c
+            .split(',')
+            .map(|v| v.trim().parse::<f32>())
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(r) = args.adapt {
+        spec.self_training.rounds = r;
+    }
+    if let Some(f) = args.adapt_fraction {
+        spec.self_training.fraction = f;
+    }
+    if let Some(m) = &args.multi_class {
+        spec.model.schemes = if m.eq_ignore_ascii_case("auto") {
+            vec![
+                ser::models::MultiClass::OneVsRest,
+                ser::models::MultiClass::OneVsOne,
+            ]
+        } else {
+            vec![parse_scheme(m)?]
+        };
+    }
+    if let Some(i) = args.inner {
+        spec.model.inner = i;
+    }
+    if let Some(s) = args.select {
+        spec.model.selection = s;
+    }
+    if let Some(e) = args.epochs {
+        spec.model.lstm_epochs = e;
+    }
+    if let Some(s) = args.seed {
+        spec.seed = s;
+    }
+    spec.check()?;
+    Ok(spec)
+}
+
 fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
-    let mut opts = EvalOptions {
-        protocol: args
-            .protocol
-            .as_deref()
-            .map(str::parse::<Protocol>)
-            .transpose()?,
-        features: args.features.parse::<FeatureChoice>()?,
-        seed: args.seed,
+    let opts = EvalOptions {
+        protocol: args.protocol,
+        spec: spec_of(&args)?,
         cache_dir: if args.no_cache {
             None
         } else {
             Some(
                 args.cache
+                    .clone()
                     .unwrap_or_else(|| std::env::temp_dir().join("ser-feature-cache")),
             )
         },
@@ -124,29 +181,7 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
         },
         augment_as_voices: !args.augment_same_speaker,
         extra_train: args.extra_train.clone(),
-        ..EvalOptions::default()
     };
-    opts.pipeline.model = args.model.parse::<ModelChoice>()?;
-    opts.pipeline.normalisation = args.norm.parse::<Normalisation>()?;
-    opts.pipeline.lstm_epochs = args.epochs;
-    opts.pipeline.adapt_rounds = args.adapt;
-    if args.multi_class.eq_ignore_ascii_case("auto") {
-        opts.pipeline.multi_class_grid = vec![
-            ser::models::MultiClass::OneVsRest,
-            ser::models::MultiClass::OneVsOne,
-        ];
-    } else {
-        opts.pipeline.multi_class = ser::evaluate::pipeline::parse_scheme(&args.multi_class)?;
-    }
-    opts.pipeline.inner = args.inner.parse::<InnerProtocol>()?;
-    opts.pipeline.selection = args.select.parse::<Selection>()?;
-    opts.pipeline.adapt_fraction = args.adapt_fraction;
-    if let Some(c) = &args.c {
-        opts.pipeline.c_grid = c
-            .split(',')
-            .map(|v| v.trim().parse::<f32>())
-            .collect::<Result<_, _>>()?;
-    }
     if let (Some(d), Some(out)) = (&args.data, &args.dump) {
         let corpus = ser::evaluate::scan_corpus(d)?;
         let fm = ser::evaluate::extract(&corpus.items, None, &opts)?;

@@ -13,11 +13,27 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use ser::audio::{LoadOptions, load};
 use ser::data::Emotion;
 use ser::data::synth::{SynthParams, synthesize, write_wav};
 use ser::features::{Mfcc, MfccParams};
 use serde_json::json;
+
+/// The study's 40 mean MFCCs of each file, one JSON object per line: `{"file", "mfcc_mean"}`,
+/// or `{"file", "error"}` for a file that cannot be read (the others still print; exit status 1).
+#[derive(Parser)]
+#[command(name = "mfcc")]
+struct Args {
+    /// Audio files, each loaded as the study does (22050 Hz, mono, offset 0.5 s, 3 s).
+    #[arg(value_name = "FILE", required_unless_present = "demo")]
+    files: Vec<PathBuf>,
+    /// Also a clip the project synthesises itself (a happy utterance written to the temp
+    /// folder), printed where the flag stands among the files.
+    // One entry per `--demo` given: an appended flag keeps where each one stands.
+    #[arg(long, action = ArgAction::Append, num_args = 0, default_missing_value = "true")]
+    demo: Vec<bool>,
+}
 
 fn study_mfcc_mean(mfcc: &Mfcc, path: &Path) -> Result<Vec<f32>, String> {
     let audio = load(path, &LoadOptions::study()).map_err(|e| e.to_string())?;
@@ -35,23 +51,35 @@ fn demo_clip() -> Result<PathBuf, String> {
 }
 
 fn main() -> ExitCode {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for arg in std::env::args_os().skip(1) {
-        if arg == "--demo" {
-            match demo_clip() {
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The files and each `--demo` in the order they were given.
+    let mut order: Vec<(usize, Option<PathBuf>)> = matches
+        .indices_of("files")
+        .into_iter()
+        .flatten()
+        .zip(args.files.into_iter().map(Some))
+        .collect();
+    order.extend(
+        matches
+            .indices_of("demo")
+            .into_iter()
+            .flatten()
+            .map(|i| (i, None)),
+    );
+    order.sort_by_key(|&(i, _)| i);
+    let mut files: Vec<PathBuf> = Vec::with_capacity(order.len());
+    for (_, file) in order {
+        match file {
+            Some(p) => files.push(p),
+            None => match demo_clip() {
                 Ok(p) => files.push(p),
                 Err(e) => {
                     eprintln!("mfcc: cannot synthesise the demo clip: {e}");
                     return ExitCode::FAILURE;
                 }
-            }
-        } else {
-            files.push(PathBuf::from(arg));
+            },
         }
-    }
-    if files.is_empty() {
-        eprintln!("usage: mfcc FILE... | mfcc --demo");
-        return ExitCode::from(2);
     }
     let mfcc = match Mfcc::new(&MfccParams::study()) {
         Ok(m) => m,

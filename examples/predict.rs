@@ -1,67 +1,111 @@
-//! Predicts the emotion of recordings with a model file written by the `train` example.
+//! Predicts the emotion of recordings with a model file written by `train` (version 2, a whole
+//! pipeline) or by older builds (version 1).
 //!
 //! ```text
-//! cargo run --release --example predict -- MODEL [FILE...]
+//! cargo run --release --example predict -- MODEL [FILE...] [--speaker-clips PATH]...
+//!     [--same-speaker | --group-by-folder]
 //! ```
 //!
-//! Prints one JSON object per file and line: `{"file", "emotion", "scores": {"angry": 0.9, …}}`,
-//! or `{"file", "error"}` when the file cannot be read; exits with status 1 if any failed (or
-//! the model file cannot be loaded: a typed error on stderr), 2 on a usage error. A
-//! recording longer than 4 s also gets `"windows": [{"start", "end", "emotion", "score"}]`: the
-//! model applied to successive windows as long as its training clips (3 s), half a window
-//! apart, the last one ending at the end of the file. With no FILE it asks for paths on
-//! standard input, one per line, until an empty line (or end of input), as the study's program
-//! did.
+//! # The prediction line
+//! One JSON object per file and line, in the order given:
+//!
+//! * `{"file", "emotion", "scores", "normalisation"}`: `scores` is an object class →
+//!   probability (the model's class order, summing to 1), `emotion` the most probable class,
+//!   `normalisation` where the speaker statistics came from: `"none"` (the pipeline has no
+//!   per-speaker normalisation), `"speaker-clips"`, `"same-speaker"`, `"group-by-folder"`, or
+//!   `"training-fallback"` (nothing known of the speaker: a typical training speaker's);
+//! * recordings longer than 4 s add `"duration"` (s) and `"windows": [{"start", "end",
+//!   "emotion", "score"}]`, the pipeline over successive windows as long as its clips
+//!   (3 s for whole-clip pipelines), half a window apart, the last ending at the end;
+//! * `{"file", "error"}` for a file that failed (the others still go through).
+//!
+//! Later versions add fields; none is renamed or removed. Exit status 1 if any file failed or
+//! the model cannot be loaded (a typed error on stderr), 2 on a usage error. With no FILE it
+//! reads paths from standard input, one per line, until an empty line or end of input.
 
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::Parser;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use ser::audio::{load, probe};
-use ser::models::ModelFile;
+use ser::pipeline::{FittedPipeline, Grouping, StatsSource, predict_files, predict_windows};
 
 /// Recordings longer than this (seconds) also get per-window predictions.
 const WINDOWED_ABOVE_S: f64 = 4.0;
 
+/// Predicts the emotion of recordings with a model file.
+#[derive(Parser)]
+struct Args {
+    /// Model file written by `train`.
+    model: PathBuf,
+    /// Recordings (none: read paths from standard input).
+    files: Vec<PathBuf>,
+    /// Unlabelled clips of the speaker of every FILE (a file or a folder; repeat the flag for
+    /// more): their statistics normalise the files (and the pipeline self-trains with them).
+    #[arg(long)]
+    speaker_clips: Vec<PathBuf>,
+    /// The FILEs are one speaker: normalised over themselves.
+    #[arg(long, conflicts_with_all = ["speaker_clips", "group_by_folder"])]
+    same_speaker: bool,
+    /// Each folder of FILEs is one speaker.
+    #[arg(long, conflicts_with = "speaker_clips")]
+    group_by_folder: bool,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(model_path) = args.first() else {
-        eprintln!("usage: predict MODEL [FILE...]");
-        return ExitCode::from(2);
+    let args = Args::parse();
+    let pipeline = match FittedPipeline::load(&args.model) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("predict: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let model = match ModelFile::load(model_path) {
-        Ok(m) => m,
+    let grouping = if !args.speaker_clips.is_empty() {
+        Grouping::SpeakerClips(args.speaker_clips.clone())
+    } else if args.same_speaker {
+        Grouping::SameSpeaker
+    } else if args.group_by_folder {
+        Grouping::ByFolder
+    } else {
+        Grouping::None
+    };
+    let files = if args.files.is_empty() {
+        read_paths()
+    } else {
+        args.files.clone()
+    };
+    if pipeline.per_speaker() && grouping == Grouping::None {
+        eprintln!(
+            "predict: nothing is known of the speaker; normalising with the training speakers' \
+             statistics (\"normalisation\": \"training-fallback\"); give --speaker-clips, \
+             --same-speaker or --group-by-folder"
+        );
+    }
+    let results = match predict_files(&pipeline, &files, &grouping) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("predict: {e}");
             return ExitCode::FAILURE;
         }
     };
     let mut all_ok = true;
-    let mut report = |file: &str| {
-        let (line, ok) = predict_file(&model, file);
-        all_ok &= ok;
-        println!("{line}");
-    };
-    if args.len() > 1 {
-        for file in &args[1..] {
-            report(file);
-        }
-    } else {
-        let stdin = std::io::stdin();
-        let mut lines = stdin.lock().lines();
-        loop {
-            eprint!("path to a recording (empty line to stop): ");
-            let _ = std::io::stderr().flush();
-            let Some(Ok(line)) = lines.next() else { break };
-            // Paths pasted from a file manager often come quoted.
-            let path = line.trim().trim_matches(|c| c == '"' || c == '\'');
-            if path.is_empty() {
-                break;
-            }
-            report(path);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for r in results {
+        let line = match r.outcome {
+            Ok((scores, source)) => ok_line(&pipeline, &r.file, scores, source),
+            Err(e) => error_line(&r.file, &e.to_string()),
+        };
+        all_ok &= line.error.is_none();
+        let text = serde_json::to_string(&line)
+            .unwrap_or_else(|e| format!("{{\"error\":\"cannot write the line: {e}\"}}"));
+        if writeln!(out, "{text}").is_err() {
+            // A closed stdout (`| head -1`) ends the output quietly.
+            return ExitCode::SUCCESS;
         }
     }
     if all_ok {
@@ -71,14 +115,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// Paths from standard input, one per line, until an empty line (quotes stripped).
+fn read_paths() -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    loop {
+        eprint!("path to a recording (empty line to stop): ");
+        let _ = std::io::stderr().flush();
+        let Some(Ok(line)) = lines.next() else { break };
+        let path = line.trim().trim_matches(|c| c == '"' || c == '\'');
+        if path.is_empty() {
+            break;
+        }
+        paths.push(PathBuf::from(path));
+    }
+    paths
+}
+
 /// One output line.
 #[derive(Serialize)]
 struct Line<'a> {
-    file: &'a str,
+    file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     emotion: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     scores: Option<Scores<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalisation: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     duration: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,7 +151,7 @@ struct Line<'a> {
     error: Option<String>,
 }
 
-/// Class name → score, in the model's class order.
+/// Class name → probability, in the model's class order.
 struct Scores<'a>(&'a [String], Vec<f32>);
 
 impl Serialize for Scores<'_> {
@@ -113,100 +177,78 @@ struct Window<'a> {
     error: Option<String>,
 }
 
-/// One output line for `file`, as JSON text.
-fn predict_file(model: &ModelFile, file: &str) -> (String, bool) {
-    let line = try_predict(model, file).unwrap_or_else(|error| Line {
-        file,
+fn error_line<'a>(file: &Path, error: &str) -> Line<'a> {
+    Line {
+        file: file.display().to_string(),
         emotion: None,
         scores: None,
+        normalisation: None,
         duration: None,
         windows: None,
-        error: Some(error),
-    });
-    let ok = line.error.is_none();
-    let text = serde_json::to_string(&line)
-        .unwrap_or_else(|e| format!("{{\"file\":{file:?},\"error\":\"{e}\"}}"));
-    (text, ok)
+        error: Some(error.to_owned()),
+    }
 }
 
-fn try_predict<'a>(model: &'a ModelFile, file: &'a str) -> Result<Line<'a>, String> {
-    let path = Path::new(file);
-    let cfg = &model.features;
-    let scores = model
-        .predict_file(path)
-        .map_err(|e| e.to_string())?
-        .to_vec();
+fn ok_line<'a>(
+    pipeline: &'a FittedPipeline,
+    file: &Path,
+    scores: Vec<f32>,
+    source: StatsSource,
+) -> Line<'a> {
+    let classes = pipeline.classes();
+    let (best, _) = ser::models::argmax(&scores);
     let mut line = Line {
-        file,
-        emotion: Some(best(model, &scores).0),
-        scores: Some(Scores(&model.classes, scores)),
+        file: file.display().to_string(),
+        emotion: classes.get(best).map(String::as_str),
+        scores: Some(Scores(classes, scores)),
+        normalisation: Some(source.name()),
         duration: None,
         windows: None,
         error: None,
     };
-    // Long recordings: the same model over successive windows of the whole file.
-    let info = probe(path).map_err(|e| e.to_string())?;
-    let total_s = info.frames as f64 / f64::from(info.sample_rate.max(1));
+    let total_s = ser::audio::probe(file)
+        .map(|i| i.frames as f64 / f64::from(i.sample_rate.max(1)))
+        .unwrap_or(0.0);
     if total_s > WINDOWED_ABOVE_S {
-        let window_s = cfg.duration.unwrap_or(3.0);
-        let whole_opts = cfg.load_options().offset(0.0).duration(None);
-        let whole = load(path, &whole_opts).map_err(|e| e.to_string())?;
-        let rate = f64::from(whole.sample_rate);
-        let windows = windows_of(total_s, window_s)
-            .into_iter()
-            .map(|(start, end)| {
-                let a = ((start * rate) as usize).min(whole.samples.len());
-                let b = ((end * rate) as usize).min(whole.samples.len());
-                let (start, end) = (round3(start), round3(end));
-                match model.scores_of_samples(&whole.samples[a..b], whole.sample_rate, path) {
-                    Ok(s) => {
-                        let (emotion, score) = best(model, s.as_slice().unwrap_or(&[]));
-                        Window {
+        line.duration = Some(round3(total_s));
+        line.windows = Some(match predict_windows(pipeline, file) {
+            Ok(ws) => ws
+                .into_iter()
+                .map(|w| {
+                    let (start, end) = (round3(w.start), round3(w.end));
+                    match w.probabilities {
+                        Ok(p) => {
+                            let (i, s) = ser::models::argmax(&p);
+                            Window {
+                                start,
+                                end,
+                                emotion: classes.get(i).map(String::as_str),
+                                score: Some(s),
+                                error: None,
+                            }
+                        }
+                        Err(e) => Window {
                             start,
                             end,
-                            emotion: Some(emotion),
-                            score: Some(score),
-                            error: None,
-                        }
+                            emotion: None,
+                            score: None,
+                            error: Some(e),
+                        },
                     }
-                    Err(e) => Window {
-                        start,
-                        end,
-                        emotion: None,
-                        score: None,
-                        error: Some(e.to_string()),
-                    },
-                }
-            })
-            .collect();
-        line.duration = Some(round3(total_s));
-        line.windows = Some(windows);
+                })
+                .collect(),
+            Err(e) => vec![Window {
+                start: 0.0,
+                end: round3(total_s),
+                emotion: None,
+                score: None,
+                error: Some(e.to_string()),
+            }],
+        });
     }
-    Ok(line)
-}
-
-/// Window bounds in seconds: `window` long, `window / 2` apart, the last one ending at `total`.
-fn windows_of(total: f64, window: f64) -> Vec<(f64, f64)> {
-    if total <= window {
-        return vec![(0.0, total)];
-    }
-    let hop = window / 2.0;
-    let mut out = Vec::new();
-    let mut start = 0.0;
-    while start + window < total {
-        out.push((start, start + window));
-        start += hop;
-    }
-    out.push((total - window, total));
-    out
+    line
 }
 
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
-}
-
-/// The class with the highest score (the first on ties), and that score.
-fn best<'a>(model: &'a ModelFile, scores: &[f32]) -> (&'a str, f32) {
-    let (i, s) = ser::models::argmax(scores);
-    (model.class_name(i).unwrap_or("?"), s)
 }

@@ -17,5 +17,6 @@ pub mod report;
 /// The seed study end to end (the `study` example's engine).
 pub mod study;
 
+pub use ser_pipeline as pipeline;
 /// Honest evaluation: speaker-independent and cross-corpus protocols (the `evaluate` example).
-pub mod evaluate;
+pub use ser_pipeline::evaluate;

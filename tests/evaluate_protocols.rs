@@ -12,10 +12,109 @@ use ndarray::{Array1, Array2};
 use ser::data::synth::{SynthParams, SynthSpeaker, synthesize, write_wav};
 use ser::data::{Dataset, Emotion, Progress};
 use ser::evaluate::{
-    EvalOptions, EvalReport, FeatureChoice, ModelChoice, Protocol, TrainingExtras,
-    default_protocol, evaluate_cross, evaluate_dataset, evaluate_dir, evaluate_multi, folds,
-    pipeline,
+    EvalOptions, EvalReport, Protocol, TrainingExtras, default_protocol, evaluate_cross,
+    evaluate_dataset, evaluate_dir, evaluate_multi, folds,
 };
+use ser::pipeline::{ModelChoice, PipelineSpec, Preset};
+
+/// The per-fold settings these tests were written against, expressed on `PipelineSpec`: the
+/// robust preset with one candidate picked by inner CV among one-vs-rest SVMs.
+mod pipeline {
+    use ndarray::Array1;
+    use ser::data::{Dataset, Split, Utterance};
+    pub use ser::evaluate::FoldFit;
+    use ser::models::MultiClass;
+    pub use ser::pipeline::{InnerProtocol, ModelChoice, Normalisation, Selection, softmax_mean};
+    use ser::pipeline::{PipelineSpec, Result};
+    use std::path::Path;
+
+    #[derive(Debug, Clone)]
+    pub struct PipelineOptions {
+        pub model: ModelChoice,
+        pub normalisation: Normalisation,
+        pub c_grid: Vec<f32>,
+        pub multi_class: MultiClass,
+        pub multi_class_grid: Vec<MultiClass>,
+        pub k_grid: Vec<usize>,
+        pub inner_folds: usize,
+        pub inner: InnerProtocol,
+        pub selection: Selection,
+        pub adapt_rounds: usize,
+    }
+
+    impl Default for PipelineOptions {
+        fn default() -> Self {
+            let s = PipelineSpec::default();
+            Self {
+                model: ModelChoice::Svm,
+                normalisation: Normalisation::Speaker,
+                c_grid: s.model.c_grid,
+                multi_class: MultiClass::OneVsRest,
+                multi_class_grid: Vec::new(),
+                k_grid: s.model.k_grid,
+                inner_folds: 4,
+                inner: InnerProtocol::Auto,
+                selection: Selection::Inner,
+                adapt_rounds: 1,
+            }
+        }
+    }
+
+    impl PipelineOptions {
+        pub fn spec(&self, seed: u64) -> PipelineSpec {
+            let mut s = PipelineSpec::default();
+            s.model.kind = self.model;
+            s.normalisation = self.normalisation;
+            s.model.c_grid = self.c_grid.clone();
+            s.model.schemes = if self.multi_class_grid.is_empty() {
+                vec![self.multi_class]
+            } else {
+                self.multi_class_grid.clone()
+            };
+            s.model.k_grid = self.k_grid.clone();
+            s.model.inner_folds = self.inner_folds;
+            s.model.inner = self.inner;
+            s.model.selection = self.selection;
+            s.self_training.rounds = self.adapt_rounds;
+            s.seed = seed;
+            s
+        }
+    }
+
+    pub fn fit_predict_detailed(
+        train: &Dataset,
+        test: &Dataset,
+        opts: &PipelineOptions,
+        seed: u64,
+    ) -> Result<FoldFit> {
+        ser::evaluate::fit_predict(train, test, &opts.spec(seed))
+    }
+
+    pub fn fit_predict(
+        train: &Dataset,
+        test: &Dataset,
+        opts: &PipelineOptions,
+        seed: u64,
+    ) -> Result<(Array1<usize>, String)> {
+        let f = fit_predict_detailed(train, test, opts, seed)?;
+        Ok((f.predictions, f.chosen))
+    }
+
+    pub fn inner_folds(
+        train: &Dataset,
+        opts: &PipelineOptions,
+        seed: u64,
+    ) -> Result<(Vec<Split>, &'static str)> {
+        ser::evaluate::inner_folds(train, &opts.spec(seed))
+    }
+
+    pub fn utterance_text(path: &Path) -> Option<String> {
+        Utterance::of(path).map(|u| {
+            let scheme = serde_json::to_value(u.scheme).unwrap();
+            format!("{}:{}", scheme.as_str().unwrap(), u.text)
+        })
+    }
+}
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ser-eval-{name}-{}", std::process::id()));
@@ -53,12 +152,13 @@ fn write_corpus(
 
 fn quick_options() -> EvalOptions {
     let mut o = EvalOptions {
-        features: FeatureChoice::Mfcc40,
+        spec: pipeline::PipelineOptions::default().spec(42),
         progress: Progress::Hidden,
         ..EvalOptions::default()
     };
-    o.pipeline.c_grid = vec![0.01, 1.0];
-    o.pipeline.inner_folds = 2;
+    o.spec.features = PipelineSpec::preset(Preset::Study).features;
+    o.spec.model.c_grid = vec![0.01, 1.0];
+    o.spec.model.inner_folds = 2;
     o
 }
 
@@ -164,7 +264,7 @@ fn emodb_layout_with_group_kfold_and_functionals() {
     });
     let mut opts = quick_options();
     opts.protocol = Some(Protocol::GroupKFold(2));
-    opts.features = FeatureChoice::Functionals;
+    opts.spec.features = PipelineSpec::preset(Preset::Robust).features;
     let r = evaluate_dir(&dir, &opts).unwrap();
     assert_eq!(r.protocol, "group-kfold:2");
     assert_eq!(r.features, "functionals");
@@ -228,8 +328,8 @@ fn cross_corpus_crema_d_to_savee_keeps_shared_emotions() {
     check_pooled(&r, 18);
 
     let mut opts = quick_options();
-    opts.pipeline.model = ModelChoice::Knn;
-    opts.pipeline.k_grid = vec![1, 3];
+    opts.spec.model.kind = ModelChoice::Knn;
+    opts.spec.model.k_grid = vec![1, 3];
     let d = evaluate_dir(&savee, &opts).unwrap();
     assert_eq!((d.protocol.as_str(), d.folds.len()), ("loso", 2));
     assert!(d.folds[0].chosen.starts_with("k="));
@@ -325,7 +425,7 @@ fn test_labels_are_never_read_and_speaker_offsets_are_removed() {
 
 #[test]
 fn utterance_texts_are_read_from_corpus_names() {
-    use ser::evaluate::pipeline::utterance_text;
+    use pipeline::utterance_text;
     let t = |p: &str| utterance_text(Path::new(p));
     assert_eq!(
         t("OAF_angry/OAF_back_angry.wav").as_deref(),
@@ -368,7 +468,7 @@ fn inner_folds_hold_out_words_for_one_speaker_and_speakers_for_three() {
         assert!(s.test.iter().all(|&i| !train.contains(&word(i))));
     }
     let rows = pipeline::PipelineOptions {
-        inner: ser::evaluate::InnerProtocol::Rows,
+        inner: pipeline::InnerProtocol::Rows,
         ..opts.clone()
     };
     assert_eq!(pipeline::inner_folds(&one, &rows, 5).unwrap().1, "rows");
@@ -432,7 +532,7 @@ fn scheme_and_c_are_chosen_without_test_labels() {
     );
     // Reverse validation reads the test rows' features, never their labels.
     let reverse = pipeline::PipelineOptions {
-        inner: ser::evaluate::InnerProtocol::Reverse,
+        inner: pipeline::InnerProtocol::Reverse,
         ..opts
     };
     let r1 = pipeline::fit_predict_detailed(&train, &test, &reverse, 1).unwrap();
@@ -586,7 +686,7 @@ fn several_training_corpora_and_extra_corpora_are_mapped_to_the_test_emotions() 
 
 #[test]
 fn ensemble_is_the_mean_of_every_candidate_and_reads_no_test_label() {
-    use ser::evaluate::Selection;
+    use pipeline::Selection;
     use ser::models::MultiClass;
     let d = tess_table(3, 6);
     let split = &folds(&d, Protocol::Loso, 0).unwrap()[0];
@@ -671,11 +771,10 @@ fn ensemble_is_the_mean_of_every_candidate_and_reads_no_test_label() {
         pipeline::fit_predict_detailed(&train, &test, &adapt, 1).unwrap()
     );
     // Through the protocol: every row pooled once, reproducible for a seed.
-    let mut opts = EvalOptions {
-        seed: 7,
+    let opts = EvalOptions {
+        spec: adapt.spec(7),
         ..EvalOptions::default()
     };
-    opts.pipeline = adapt;
     let r = evaluate_dataset(&tess_table(3, 6), &opts).unwrap();
     assert!(
         r.selection.starts_with("none chosen: ensemble"),

@@ -9,7 +9,7 @@ use ser_data::{Dataset, FeatureMatrix, FeatureOptions, LabelEncoder, feature_mat
 use ser_features::FeatureSpec;
 use ser_models::lstm::LstmParams;
 use ser_models::{
-    AnyModel, ConfusionMatrix, FeatureConfig, Fit, Knn, LinearSvm, ModelFile, MultiClass, Predict,
+    AnyModel, ConfusionMatrix, FeatureConfig, Fit, Knn, LinearSvm, ModelFile, Predict,
     StandardScaler, TrainSet,
 };
 use serde_json::json;
@@ -18,10 +18,9 @@ use super::corpus_stage::Loaded;
 use super::{
     ModelResult, PredictionResult, SpeakerFold, SpeakerIndependent, Stages, StudyConfig, StudyError,
 };
-use crate::evaluate::{
-    EvalOptions, ModelChoice, Normalisation, PipelineOptions, Protocol, evaluate_dataset,
-};
+use crate::evaluate::{EvalOptions, Protocol, evaluate_dataset};
 use crate::plots::{confusion_heatmap, line_history};
+use ser_pipeline::{ModelChoice, PipelineSpec, Preset};
 
 /// What stages 5–10 produce.
 pub(crate) struct ModelsOutcome {
@@ -225,17 +224,13 @@ fn speaker_independent(data: &Dataset, stages: &Stages) -> Result<SpeakerIndepen
     // The evaluate module's leave-one-speaker-out with the study's plain pipeline: standard
     // scaling on the training speakers, linear SVM (C = 1, one-vs-one, default seed), no
     // speaker normalisation or adaptation.
+    // The study preset's pipeline with its SVM (C 1, one-vs-one) as the model.
+    let mut spec = PipelineSpec::preset(Preset::Study);
+    spec.model.kind = ModelChoice::Svm;
+    spec.seed = 0;
     let opts = EvalOptions {
         protocol: Some(Protocol::Loso),
-        pipeline: PipelineOptions {
-            model: ModelChoice::Svm,
-            normalisation: Normalisation::None,
-            c_grid: vec![1.0],
-            multi_class: MultiClass::OneVsOne,
-            adapt_rounds: 0,
-            ..PipelineOptions::default()
-        },
-        seed: 0,
+        spec,
         ..EvalOptions::default()
     };
     let folds: Vec<SpeakerFold> = evaluate_dataset(data, &opts)?

@@ -8,6 +8,31 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DataError, Result};
 use crate::split::{self, Split};
 
+/// Where a row comes from beyond its speaker and file, as typed fields (never packed into the
+/// speaker string).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The corpus the row comes from, when rows of several corpora are joined (`None`: the
+    /// one corpus at hand).
+    pub corpus: Option<String>,
+    /// The augmentation chain that made this row from its source clip (the row's path names
+    /// the source); `None` for an original recording.
+    pub augmentation: Option<String>,
+}
+
+/// A speaker as a grouping key: the corpus, the speaker id and, when augmented copies count as
+/// voices of their own, the augmentation chain. Speaker ids of different corpora never merge;
+/// a speaker id containing any character is fine.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SpeakerKey {
+    /// The corpus (see [`Provenance::corpus`]).
+    pub corpus: Option<String>,
+    /// The speaker id (empty when the corpus names no speakers).
+    pub speaker: String,
+    /// The augmentation chain of a pseudo-voice, `None` for the real voice.
+    pub voice: Option<String>,
+}
+
 /// A labelled data set: one row of features per recording.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dataset {
@@ -21,6 +46,9 @@ pub struct Dataset {
     pub speakers: Vec<String>,
     /// Source file of each row.
     pub paths: Vec<PathBuf>,
+    /// Corpus and augmentation of each row (all default after [`Dataset::new`]).
+    #[serde(default)]
+    pub provenance: Vec<Provenance>,
 }
 
 impl Dataset {
@@ -61,8 +89,57 @@ impl Dataset {
             targets,
             classes,
             speakers,
+            provenance: vec![Provenance::default(); n],
             paths,
         })
+    }
+
+    /// Marks every row as coming from `corpus`.
+    pub fn set_corpus(&mut self, corpus: &str) {
+        self.fill_provenance();
+        for p in &mut self.provenance {
+            p.corpus = Some(corpus.to_owned());
+        }
+    }
+
+    /// Marks every row as made by the augmentation chain `chain` (written as text).
+    pub fn set_augmentation(&mut self, chain: &str) {
+        self.fill_provenance();
+        for p in &mut self.provenance {
+            p.augmentation = Some(chain.to_owned());
+        }
+    }
+
+    /// A data set read from JSON written before provenance existed has none: default it.
+    fn fill_provenance(&mut self) {
+        if self.provenance.len() != self.len() {
+            self.provenance = vec![Provenance::default(); self.len()];
+        }
+    }
+
+    /// The provenance of row `i` (default when the data set has none recorded).
+    pub fn provenance_of(&self, i: usize) -> Provenance {
+        self.provenance.get(i).cloned().unwrap_or_default()
+    }
+
+    /// Each row's speaker as a grouping key; with `augmented_as_voices` an augmented copy is a
+    /// voice of its own (its chain in [`SpeakerKey::voice`]), otherwise it joins its source
+    /// speaker.
+    pub fn speaker_keys(&self, augmented_as_voices: bool) -> Vec<SpeakerKey> {
+        (0..self.len())
+            .map(|i| {
+                let p = self.provenance_of(i);
+                SpeakerKey {
+                    corpus: p.corpus,
+                    speaker: self.speakers[i].clone(),
+                    voice: if augmented_as_voices {
+                        p.augmentation
+                    } else {
+                        None
+                    },
+                }
+            })
+            .collect()
     }
 
     /// Number of rows.
@@ -107,6 +184,7 @@ impl Dataset {
             classes: self.classes.clone(),
             speakers: indices.iter().map(|&i| self.speakers[i].clone()).collect(),
             paths: indices.iter().map(|&i| self.paths[i].clone()).collect(),
+            provenance: indices.iter().map(|&i| self.provenance_of(i)).collect(),
         })
     }
 
@@ -213,6 +291,30 @@ mod tests {
         assert_eq!(test.paths[1], PathBuf::from("f1.wav"));
         assert_eq!(train.targets.to_vec(), vec![0, 1]);
         assert!(d.select(&[9]).is_err());
+    }
+
+    #[test]
+    fn provenance_is_typed_and_survives_select_and_serde() {
+        let mut d = tiny();
+        d.speakers[0] = "odd~name/with:chars".into();
+        d.set_corpus("emodb");
+        let keys = d.speaker_keys(true);
+        assert_eq!(keys[0].speaker, "odd~name/with:chars");
+        assert_eq!(keys[0].corpus.as_deref(), Some("emodb"));
+        let mut copy = d.select(&[0, 1]).unwrap();
+        copy.set_augmentation("pitch:2");
+        let voices = copy.speaker_keys(true);
+        assert_eq!(voices[0].voice.as_deref(), Some("pitch:2"));
+        assert_ne!(voices[0], keys[0]);
+        // As its source speaker when copies are not voices of their own.
+        assert_eq!(copy.speaker_keys(false)[0], keys[0]);
+        let back: Dataset = serde_json::from_str(&serde_json::to_string(&copy).unwrap()).unwrap();
+        assert_eq!(back, copy);
+        // JSON written before provenance existed still reads, with default provenance.
+        let mut v: serde_json::Value = serde_json::to_value(tiny()).unwrap();
+        v.as_object_mut().unwrap().remove("provenance");
+        let old: Dataset = serde_json::from_value(v).unwrap();
+        assert_eq!(old.provenance_of(3), Provenance::default());
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub use cache::FeatureCache;
 pub use corpus::{
     AudioSummary, Corpus, CorpusItem, FaultKind, FileReport, ScanOptions, scan, walk,
 };
-pub use dataset::Dataset;
+pub use dataset::{Dataset, Provenance, SpeakerKey};
 pub use eda::{Balance, BalanceVerdict, Eda};
 pub use emotion::Emotion;
 pub use encoder::LabelEncoder;
@@ -32,6 +32,9 @@ pub use features::{
 pub use rng::SeededRng;
 pub use scheme::{
     Detection, LabelledFile, Labelling, NameWarning, Scheme, SchemeChoice, SchemeFields,
-    UnparsedName, detect_scheme, label_files,
+    UnparsedName, Utterance, detect_scheme, label_files,
 };
-pub use split::{Split, group_kfold, leave_one_group_out, stratified_kfold, stratified_split};
+pub use split::{
+    Split, group_kfold, leave_one_group_out, stratified_kfold, stratified_split,
+    stratified_split_with_rng,
+};

@@ -21,19 +21,20 @@
 use std::collections::BTreeMap;
 
 use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
 
 /// Each group's rows standardised with the group's own column mean and (population) standard
 /// deviation, computed in `f64`. A column constant within a group becomes 0 for that group.
-/// Rows keep their order.
+/// Rows keep their order. Groups are any ordered keys (speaker names, typed speaker keys).
 ///
 /// # Errors
 /// [`DataError::ShapeMismatch`] when `groups` has not one entry per row;
 /// [`DataError::EmptyInput`] for no rows.
-pub fn standardize_by_group<S: AsRef<str>>(
+pub fn standardize_by_group<K: Ord>(
     records: ArrayView2<'_, f32>,
-    groups: &[S],
+    groups: &[K],
 ) -> Result<Array2<f32>> {
     by_group(records, groups, true)
 }
@@ -43,40 +44,35 @@ pub fn standardize_by_group<S: AsRef<str>>(
 ///
 /// # Errors
 /// As [`standardize_by_group`].
-pub fn center_by_group<S: AsRef<str>>(
-    records: ArrayView2<'_, f32>,
-    groups: &[S],
-) -> Result<Array2<f32>> {
+pub fn center_by_group<K: Ord>(records: ArrayView2<'_, f32>, groups: &[K]) -> Result<Array2<f32>> {
     by_group(records, groups, false)
 }
 
-/// Subtracts each group's column means and, with `scale`, divides by its column standard
-/// deviations (a constant column gives 0).
-fn by_group<S: AsRef<str>>(
-    records: ArrayView2<'_, f32>,
-    groups: &[S],
-    scale: bool,
-) -> Result<Array2<f32>> {
-    if groups.len() != records.nrows() {
-        return Err(DataError::ShapeMismatch {
-            what: "groups per row",
-            expected: records.nrows(),
-            got: groups.len(),
-        });
-    }
-    if records.nrows() == 0 {
-        return Err(DataError::EmptyInput {
-            what: "rows to normalise",
-        });
-    }
-    let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, g) in groups.iter().enumerate() {
-        members.entry(g.as_ref()).or_default().push(i);
-    }
-    let d = records.ncols();
-    let mut out = Array2::zeros(records.raw_dim());
-    for rows in members.values() {
+/// One group's column statistics: what [`standardize_by_group`] (or, without scale,
+/// [`center_by_group`]) subtracts and divides by. Kept so that rows seen later (a new clip of
+/// a known speaker) are normalised exactly as the group's own rows were.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupStats {
+    /// Column means.
+    pub mean: Vec<f64>,
+    /// Column standard deviations (population); `0` marks a constant column, which maps to 0;
+    /// all ones when the statistics only centre.
+    pub sd: Vec<f64>,
+}
+
+impl GroupStats {
+    /// The statistics of `rows` of `records`; with `scale` false the deviations are all 1.
+    ///
+    /// # Errors
+    /// [`DataError::EmptyInput`] for no rows.
+    pub fn fit(records: ArrayView2<'_, f32>, rows: &[usize], scale: bool) -> Result<Self> {
+        if rows.is_empty() {
+            return Err(DataError::EmptyInput {
+                what: "rows to normalise",
+            });
+        }
         let n = rows.len() as f64;
+        let d = records.ncols();
         let mut mean = vec![0f64; d];
         for &i in rows {
             for (m, &v) in mean.iter_mut().zip(records.row(i)) {
@@ -94,19 +90,120 @@ fn by_group<S: AsRef<str>>(
             }
             for (s, v) in sd.iter_mut().zip(&var) {
                 let x = (v / n).sqrt();
-                *s = if x > 1e-12 { x } else { f64::INFINITY };
+                *s = if x > 1e-12 { x } else { 0.0 };
             }
         }
-        for &i in rows {
-            for (((o, &v), &m), &s) in out
-                .row_mut(i)
-                .iter_mut()
-                .zip(records.row(i))
-                .zip(&mean)
-                .zip(&sd)
-            {
-                *o = ((v as f64 - m) / s) as f32;
+        Ok(Self { mean, sd })
+    }
+
+    /// The mean of several groups' statistics: column means averaged, deviations combined as
+    /// the root of the mean variance — a typical group, for rows of no known group.
+    ///
+    /// # Errors
+    /// [`DataError::EmptyInput`] for no groups; [`DataError::ShapeMismatch`] for groups of
+    /// different widths.
+    pub fn pooled(groups: &[GroupStats]) -> Result<Self> {
+        let first = groups.first().ok_or(DataError::EmptyInput {
+            what: "groups to pool",
+        })?;
+        let d = first.mean.len();
+        let n = groups.len() as f64;
+        let (mut mean, mut var) = (vec![0f64; d], vec![0f64; d]);
+        for g in groups {
+            if g.mean.len() != d || g.sd.len() != d {
+                return Err(DataError::ShapeMismatch {
+                    what: "columns of pooled group statistics",
+                    expected: d,
+                    got: g.mean.len(),
+                });
             }
+            for j in 0..d {
+                mean[j] += g.mean[j] / n;
+                var[j] += g.sd[j] * g.sd[j] / n;
+            }
+        }
+        Ok(Self {
+            mean,
+            sd: var.into_iter().map(f64::sqrt).collect(),
+        })
+    }
+
+    /// Number of columns.
+    pub fn n_features(&self) -> usize {
+        self.mean.len()
+    }
+
+    /// Writes `row` normalised into `out` (same length as the statistics).
+    pub fn apply_into(
+        &self,
+        row: ndarray::ArrayView1<'_, f32>,
+        out: ndarray::ArrayViewMut1<'_, f32>,
+    ) {
+        for (((o, &v), &m), &s) in out.into_iter().zip(row).zip(&self.mean).zip(&self.sd) {
+            *o = if s > 0.0 {
+                ((v as f64 - m) / s) as f32
+            } else {
+                0.0
+            };
+        }
+    }
+
+    /// Checks the statistics are usable: finite means, finite non-negative deviations, equal
+    /// lengths.
+    ///
+    /// # Errors
+    /// A sentence saying what is wrong.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        if self.mean.len() != self.sd.len() {
+            return Err(format!(
+                "{} means but {} deviations",
+                self.mean.len(),
+                self.sd.len()
+            ));
+        }
+        if self.mean.iter().any(|m| !m.is_finite()) {
+            return Err("a non-finite mean".into());
+        }
+        if self.sd.iter().any(|s| !(s.is_finite() && *s >= 0.0)) {
+            return Err("a negative or non-finite deviation".into());
+        }
+        Ok(())
+    }
+}
+
+/// Row indices of each group, groups in key order.
+pub fn group_rows<K: Ord>(groups: &[K]) -> BTreeMap<&K, Vec<usize>> {
+    let mut members: BTreeMap<&K, Vec<usize>> = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        members.entry(g).or_default().push(i);
+    }
+    members
+}
+
+/// Subtracts each group's column means and, with `scale`, divides by its column standard
+/// deviations (a constant column gives 0).
+fn by_group<K: Ord>(
+    records: ArrayView2<'_, f32>,
+    groups: &[K],
+    scale: bool,
+) -> Result<Array2<f32>> {
+    if groups.len() != records.nrows() {
+        return Err(DataError::ShapeMismatch {
+            what: "groups per row",
+            expected: records.nrows(),
+            got: groups.len(),
+        });
+    }
+    if records.nrows() == 0 {
+        return Err(DataError::EmptyInput {
+            what: "rows to normalise",
+        });
+    }
+    let mut out = Array2::zeros(records.raw_dim());
+    for rows in group_rows(groups).values() {
+        let stats = GroupStats::fit(records, rows, scale)?;
+        for &i in rows {
+            stats.apply_into(records.row(i), out.row_mut(i));
         }
     }
     Ok(out)

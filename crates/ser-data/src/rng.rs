@@ -1,13 +1,23 @@
-//! A small seeded random generator, identical on every platform.
+//! The workspace's one seeded random generator, identical on every platform.
 //!
-//! `xoshiro256**` (Blackman & Vigna, 2018) seeded through `SplitMix64`. Integer outputs are
-//! defined by integer arithmetic only, so splits and shuffles are bit-identical on every
-//! platform and Rust version. Float outputs ([`SeededRng::next_f64`], [`SeededRng::normal`])
-//! use `ln`/`cos` from the platform's maths library for the normal deviate, which may differ in
-//! the last bit between platforms.
+//! [`SeededRng`] runs one of two cores, chosen by its constructor:
+//!
+//! - `xoshiro256**` (Blackman & Vigna, 2018) seeded through SplitMix64
+//!   ([`SeededRng::new`], [`SeededRng::derive`]): this crate's splits, augmentation and
+//!   synthetic corpus;
+//! - a bare SplitMix64 stream (Steele, Lea & Flood 2014; [`SeededRng::splitmix64`]): the
+//!   stream `ser-models` has always drawn its LSTM initialisation, shuffles, validation split
+//!   and dropout masks and its SVM visiting order from, kept so that a given seed trains the
+//!   same models as before the two generators became one.
+//!
+//! Everything drawn from the core (integers, floats, normals, shuffles, forks) is the same code
+//! for both. Integer outputs are defined by integer arithmetic only, so splits and shuffles are
+//! bit-identical on every platform and Rust version. Float outputs ([`SeededRng::next_f64`],
+//! [`SeededRng::normal`]) use `ln`/`cos` from the platform's maths library for the normal
+//! deviate, which may differ in the last bit between platforms.
 
 /// One step of SplitMix64: advances `state` and returns the next output.
-pub fn splitmix64(state: &mut u64) -> u64 {
+fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -15,14 +25,25 @@ pub fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Seeded `xoshiro256**` generator.
+/// The state behind a [`SeededRng`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Core {
+    /// `xoshiro256**`'s four words.
+    Xoshiro([u64; 4]),
+    /// SplitMix64's one word.
+    SplitMix(u64),
+}
+
+/// Seeded generator: `xoshiro256**` from [`SeededRng::new`] / [`SeededRng::derive`], a bare
+/// SplitMix64 stream from [`SeededRng::splitmix64`] (see the [module docs](self)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeededRng {
-    s: [u64; 4],
+    core: Core,
 }
 
 impl SeededRng {
-    /// A generator from a 64-bit seed (expanded by SplitMix64, so any seed, 0 included, is fine).
+    /// A `xoshiro256**` generator from a 64-bit seed (expanded by SplitMix64, so any seed, 0
+    /// included, is fine).
     pub fn new(seed: u64) -> Self {
         let mut sm = seed;
         let s = [
@@ -31,11 +52,13 @@ impl SeededRng {
             splitmix64(&mut sm),
             splitmix64(&mut sm),
         ];
-        Self { s }
+        Self {
+            core: Core::Xoshiro(s),
+        }
     }
 
-    /// An independent generator for sub-stream `stream` of `seed` (e.g. one per utterance, so
-    /// work can run in parallel and still be reproducible).
+    /// An independent `xoshiro256**` generator for sub-stream `stream` of `seed` (e.g. one per
+    /// utterance, so work can run in parallel and still be reproducible).
     pub fn derive(seed: u64, stream: u64) -> Self {
         let mut sm = seed ^ 0xD1B5_4A32_D192_ED03;
         let a = splitmix64(&mut sm);
@@ -43,20 +66,55 @@ impl SeededRng {
         Self::new(splitmix64(&mut t))
     }
 
+    /// A bare SplitMix64 stream starting from `seed`: its outputs are SplitMix64's own
+    /// (Vigna's reference `splitmix64.c`). `ser-models` draws from it, so that a given seed
+    /// keeps giving the same LSTM and SVM it always gave.
+    pub fn splitmix64(seed: u64) -> Self {
+        Self {
+            core: Core::SplitMix(seed),
+        }
+    }
+
+    /// An independent generator of the same core for sub-stream `stream` (e.g. one per epoch,
+    /// batch or batch chunk), derived from this one's current state without advancing it.
+    pub fn fork(&self, stream: u64) -> Self {
+        match &self.core {
+            Core::SplitMix(state) => {
+                let mut t = state ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
+                Self::splitmix64(splitmix64(&mut t))
+            }
+            Core::Xoshiro(s) => {
+                let key = s.iter().fold(0u64, |h, &w| {
+                    let mut t = h ^ w;
+                    splitmix64(&mut t)
+                });
+                Self::derive(key, stream)
+            }
+        }
+    }
+
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        match &mut self.core {
+            Core::Xoshiro(s) => {
+                let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+                let t = s[1] << 17;
+                s[2] ^= s[0];
+                s[3] ^= s[1];
+                s[1] ^= s[2];
+                s[0] ^= s[3];
+                s[2] ^= t;
+                s[3] = s[3].rotate_left(45);
+                result
+            }
+            Core::SplitMix(state) => splitmix64(state),
+        }
     }
 
     /// Uniform integer in `0..n` without bias (Lemire's method). Returns 0 when `n == 0`.
+    ///
+    /// One draw `x` gives `(x · n) >> 64`, the plain multiply-shift; only a draw in the biased
+    /// zone (probability below `n / 2⁶⁴`) is drawn again.
     pub fn below(&mut self, n: u64) -> u64 {
         if n == 0 {
             return 0;
@@ -131,7 +189,9 @@ mod tests {
     #[test]
     fn xoshiro_matches_reference_from_known_state() {
         // Reference: xoshiro256starstar.c with state {1, 2, 3, 4}.
-        let mut r = SeededRng { s: [1, 2, 3, 4] };
+        let mut r = SeededRng {
+            core: Core::Xoshiro([1, 2, 3, 4]),
+        };
         let v: Vec<u64> = (0..4).map(|_| r.next_u64()).collect();
         assert_eq!(v, vec![11520, 0, 1_509_978_240, 1_215_971_899_390_074_240]);
     }
@@ -190,5 +250,80 @@ mod tests {
         s.sort_unstable();
         assert_eq!(s, (0..100).collect::<Vec<_>>());
         assert_ne!(v, s);
+    }
+
+    // The SplitMix64 core (ser-models' LSTM and SVM stream).
+
+    #[test]
+    fn reference_values() {
+        // First outputs of SplitMix64 seeded with 1234567 (Vigna's reference splitmix64.c).
+        let mut g = SeededRng::splitmix64(1_234_567);
+        assert_eq!(g.next_u64(), 6_457_827_717_110_365_317);
+        assert_eq!(g.next_u64(), 3_203_168_211_198_807_973);
+    }
+
+    #[test]
+    fn uniform_and_normal_moments() {
+        let mut g = SeededRng::splitmix64(7);
+        let n = 100_000;
+        let u: Vec<f64> = (0..n).map(|_| g.next_f64()).collect();
+        let mean = u.iter().sum::<f64>() / n as f64;
+        assert!((mean - 0.5).abs() < 0.01);
+        assert!(u.iter().all(|&v| (0.0..1.0).contains(&v)));
+        let z: Vec<f64> = (0..n).map(|_| g.normal()).collect();
+        let m = z.iter().sum::<f64>() / n as f64;
+        let var = z.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n as f64;
+        assert!(m.abs() < 0.02 && (var - 1.0).abs() < 0.03);
+    }
+
+    #[test]
+    fn shuffle_is_a_seeded_permutation() {
+        let mut a: Vec<usize> = (0..50).collect();
+        let mut b = a.clone();
+        SeededRng::splitmix64(3).shuffle(&mut a);
+        SeededRng::splitmix64(3).shuffle(&mut b);
+        assert_eq!(a, b);
+        assert_ne!(a, (0..50).collect::<Vec<_>>());
+        let mut sorted = a.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn forks_differ() {
+        let g = SeededRng::splitmix64(9);
+        assert_ne!(g.fork(0).next_u64(), g.fork(1).next_u64());
+        assert_eq!(g.fork(5).next_u64(), g.fork(5).next_u64());
+    }
+
+    #[test]
+    fn splitmix_fork_is_splitmix_of_the_mixed_state() {
+        // The formula ser-models' own SplitMix64 used (its dropout masks depend on it).
+        let g = SeededRng::splitmix64(9);
+        let mut t = 9u64 ^ 5u64.wrapping_mul(0xD1B5_4A32_D192_ED03);
+        let want = SeededRng::splitmix64(splitmix64(&mut t));
+        assert_eq!(g.fork(5), want);
+    }
+
+    #[test]
+    fn xoshiro_forks_are_seeded_streams_and_leave_the_parent_alone() {
+        let mut g = SeededRng::new(9);
+        let before = g.clone();
+        let (a, b) = (g.fork(0), g.fork(1));
+        assert_eq!(g, before, "fork advanced the parent");
+        assert!(matches!(a.core, Core::Xoshiro(_)));
+        assert_ne!(a, b);
+        assert_eq!(g.fork(1), b);
+        g.next_u64();
+        assert_ne!(g.fork(1), b, "a fork depends on the parent's current state");
+    }
+
+    #[test]
+    fn below_is_multiply_shift_outside_the_biased_zone() {
+        let (mut a, mut b) = (SeededRng::splitmix64(4), SeededRng::splitmix64(4));
+        for n in 1..2000u64 {
+            let x = a.next_u64();
+            assert_eq!(b.below(n), ((u128::from(x) * u128::from(n)) >> 64) as u64);
+        }
     }
 }

@@ -116,6 +116,36 @@ impl FromStr for Scheme {
     }
 }
 
+/// The words spoken in a recording, as its corpus names them: the same `text` under the same
+/// `scheme` is the same sentence (or word), whoever says it and however.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Utterance {
+    /// The naming scheme that read the name.
+    pub scheme: Scheme,
+    /// The scheme's text field: TESS word, EmoDB text code, CREMA-D sentence code, RAVDESS
+    /// statement number, SAVEE sentence.
+    pub text: String,
+}
+
+impl Utterance {
+    /// The utterance a corpus file name carries, from the first scheme of [`Scheme::ALL`]
+    /// that reads the name; `None` when no scheme reads it or its text field is empty.
+    pub fn of(path: &Path) -> Option<Self> {
+        let parsed = Scheme::ALL.into_iter().find_map(|s| s.parse(path).ok())?;
+        let text = match parsed.fields {
+            SchemeFields::Tess { word } => word,
+            SchemeFields::Ravdess { statement, .. } => statement.to_string(),
+            SchemeFields::EmoDb { text, .. } => text,
+            SchemeFields::CremaD { sentence, .. } => sentence,
+            SchemeFields::Savee { sentence } => sentence.to_string(),
+        };
+        (!text.is_empty()).then_some(Self {
+            scheme: parsed.scheme,
+            text,
+        })
+    }
+}
+
 /// The fields of a name other than emotion and speaker, per scheme.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "scheme", rename_all = "kebab-case")]

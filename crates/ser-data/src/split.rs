@@ -43,12 +43,28 @@ fn by_class(targets: &[usize]) -> BTreeMap<usize, Vec<usize>> {
 
 /// Stratified train/test split: in each class, `round(n_class × test_fraction)` items, chosen
 /// at random with `seed`, go to test (so each class's test share is within half an item of the
-/// fraction). Classes are visited in ascending order.
+/// fraction), except that a class never gives up its last item: every class stays in train.
+/// Classes are visited in ascending order. Draws from [`SeededRng::new`]`(seed)`; see
+/// [`stratified_split_with_rng`] to draw from another generator.
 ///
 /// # Errors
 /// [`DataError::EmptyInput`] for no targets; [`DataError::InvalidParameter`] when the fraction
-/// is not in (0, 1) or leaves train or test empty.
+/// is not in (0, 1) or leaves the test side empty.
 pub fn stratified_split(targets: &[usize], test_fraction: f64, seed: u64) -> Result<Split> {
+    stratified_split_with_rng(targets, test_fraction, &mut SeededRng::new(seed))
+}
+
+/// [`stratified_split`] drawing from `rng` instead of a fresh generator: the same split for the
+/// same stream. `ser-models` holds its LSTM's validation split out with it, on the LSTM's own
+/// SplitMix64 stream ([`SeededRng::splitmix64`]).
+///
+/// # Errors
+/// As [`stratified_split`].
+pub fn stratified_split_with_rng(
+    targets: &[usize],
+    test_fraction: f64,
+    rng: &mut SeededRng,
+) -> Result<Split> {
     if targets.is_empty() {
         return Err(DataError::EmptyInput { what: "targets" });
     }
@@ -59,29 +75,24 @@ pub fn stratified_split(targets: &[usize], test_fraction: f64, seed: u64) -> Res
             reason: "must be strictly between 0 and 1".into(),
         });
     }
-    let mut rng = SeededRng::new(seed);
     let mut mask = vec![false; targets.len()];
     for (_, mut idx) in by_class(targets) {
         rng.shuffle(&mut idx);
-        let n_test = (idx.len() as f64 * test_fraction).round() as usize;
+        // Below a fraction of 0.5 the rounding never reaches the whole class; from there on a
+        // small class would otherwise go entirely to test.
+        let n_test =
+            ((idx.len() as f64 * test_fraction).round() as usize).min(idx.len().saturating_sub(1));
         for &i in &idx[..n_test] {
             mask[i] = true;
         }
     }
     let split = Split::from_test_mask(&mask);
-    if split.test.is_empty() || split.train.is_empty() {
+    // Every class keeps an item, so only the test side can be empty.
+    if split.test.is_empty() {
         return Err(DataError::InvalidParameter {
             name: "test_fraction",
             value: test_fraction.to_string(),
-            reason: format!(
-                "leaves the {} side empty with {} items",
-                if split.test.is_empty() {
-                    "test"
-                } else {
-                    "train"
-                },
-                targets.len()
-            ),
+            reason: format!("leaves the test side empty with {} items", targets.len()),
         });
     }
     Ok(split)
@@ -309,6 +320,29 @@ mod tests {
         assert!(stratified_kfold(&[0, 1, 0], 4, 0).is_err());
         assert!(leave_one_group_out(&["a", "a"]).is_err());
         assert!(group_kfold(&["a", "b"], 3, 0).is_err());
+    }
+
+    #[test]
+    fn a_class_keeps_its_last_item_in_train() {
+        // 0.6 of one item rounds to the whole class: it stays in train instead.
+        let s = stratified_split(&[0, 0, 0, 1], 0.6, 0).unwrap();
+        assert_eq!(s.test.len(), 2);
+        assert!(s.train.contains(&3));
+        let s = stratified_split(&[0, 1, 2], 0.9, 0);
+        assert!(
+            s.is_err(),
+            "nothing can go to test without emptying a class"
+        );
+    }
+
+    #[test]
+    fn a_given_generator_gives_the_seeded_split() {
+        let targets: Vec<usize> = (0..60).map(|i| i % 3).collect();
+        let mut rng = SeededRng::new(5);
+        let with = stratified_split_with_rng(&targets, 0.25, &mut rng).unwrap();
+        assert_eq!(with, stratified_split(&targets, 0.25, 5).unwrap());
+        let other = stratified_split_with_rng(&targets, 0.25, &mut SeededRng::splitmix64(5));
+        assert_ne!(other.unwrap(), with);
     }
 
     #[test]

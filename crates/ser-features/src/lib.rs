@@ -7,6 +7,7 @@ pub mod dct;
 pub mod delta;
 mod error;
 pub mod feature_set;
+pub mod functionals;
 pub mod mel;
 pub mod mfcc;
 pub mod pitch;
@@ -21,6 +22,7 @@ pub mod temporal;
 
 pub use error::{FeatureError, Result};
 pub use feature_set::{Feature, FeatureSet, FeatureSetExtractor, FrameFeatures};
+pub use functionals::{Functionals, FunctionalsParams};
 pub use mfcc::{Mfcc, MfccParams, MfccScratch};
 pub use spec::{FeatureExtractor, FeatureSpec};
 pub use spectrogram::{PreciseStft, Spectrogram};
@@ -38,5 +40,9 @@ mod send_sync {
         assert_send_sync::<crate::FeatureExtractor>();
         assert_send_sync::<crate::PreciseStft>();
         assert_send_sync::<crate::FeatureSetExtractor>();
+        assert_send_sync::<crate::Functionals>();
+        assert_send_sync::<crate::functionals::FunctionalsScratch>();
+        assert_send_sync::<crate::pitch::AutocorrPitch>();
+        assert_send_sync::<crate::spec::ExtractorScratch>();
     }
 }

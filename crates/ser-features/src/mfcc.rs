@@ -289,8 +289,16 @@ impl Mfcc {
 
     /// MFCCs from a clip's shared power spectrogram (made with this plan's `n_fft`, hop and rate).
     pub fn process_spectrogram(&self, spec: &Spectrogram) -> Result<Array2<f32>> {
-        let mut scratch = self.make_scratch();
-        let log_mel = self.log_mel_from_spectrogram(spec, &mut scratch)?;
+        self.process_spectrogram_with_scratch(spec, &mut self.make_scratch())
+    }
+
+    /// [`Mfcc::process_spectrogram`] reusing `scratch` (no allocation but the output).
+    pub fn process_spectrogram_with_scratch(
+        &self,
+        spec: &Spectrogram,
+        scratch: &mut MfccScratch,
+    ) -> Result<Array2<f32>> {
+        let log_mel = self.log_mel_from_spectrogram(spec, scratch)?;
         Ok(self.dct.dot(&log_mel.t()))
     }
 

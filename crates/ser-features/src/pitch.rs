@@ -1,5 +1,10 @@
-//! Fundamental frequency by YIN, as `librosa.yin(y, fmin=65, fmax=600, sr=…)` (frame 2048, hop
-//! 512, centred with zero padding, trough threshold 0.1).
+//! Fundamental frequency per frame, two ways:
+//!
+//! * [`Yin`]: YIN, as `librosa.yin(y, fmin=65, fmax=600, sr=…)` (frame 2048, hop 512, centred with
+//!   zero padding, trough threshold 0.1); a value for every frame.
+//! * [`AutocorrPitch`]: normalised autocorrelation on the signal decimated by two, with a voicing
+//!   decision (`None` for unvoiced frames); the pitch tracker of the clip
+//!   [`functionals`](crate::functionals).
 
 use std::sync::Arc;
 
@@ -201,4 +206,401 @@ impl Yin {
 /// One-shot YIN with the given parameters.
 pub fn yin(signal: &[f32], params: &YinParams) -> Result<Array1<f32>> {
     Yin::new(params)?.process(signal)
+}
+
+/// Parameters of [`AutocorrPitch`]; the defaults are the clip
+/// [`functionals`](crate::functionals)' (22050 Hz, 70–800 Hz, hop 512, 35 ms window, voicing
+/// threshold 0.55, peak ratio 0.9). Set fields with the fluent setters; [`AutocorrPitch::new`]
+/// validates.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AutocorrPitchParams {
+    /// Sample rate of the input in Hz (22050).
+    pub sample_rate: u32,
+    /// Lowest F0 searched, Hz (70).
+    pub fmin: f32,
+    /// Highest F0 searched, Hz (800). The signal is decimated by two and lags below two decimated
+    /// samples are not searched, so F0s above a quarter of the sample rate cannot be found.
+    pub fmax: f32,
+    /// Hop between frame centres in input samples (512, the STFT's, so that frame `t` is centred
+    /// at sample `t · hop_length` like a centred STFT frame). Must be even (it is halved with the
+    /// signal).
+    pub hop_length: usize,
+    /// Length of the analysis window in seconds (0.035).
+    pub window_seconds: f32,
+    /// Normalised autocorrelation the best peak in the lag range needs for the frame to count as
+    /// voiced (0.55).
+    pub voicing_threshold: f32,
+    /// The shortest lag whose local peak reaches this fraction of the best peak wins, which
+    /// avoids octave drops (0.9; 1 picks the best peak).
+    pub peak_ratio: f32,
+}
+
+impl Default for AutocorrPitchParams {
+    fn default() -> Self {
+        Self {
+            sample_rate: 22050,
+            fmin: 70.0,
+            fmax: 800.0,
+            hop_length: 512,
+            window_seconds: 0.035,
+            voicing_threshold: 0.55,
+            peak_ratio: 0.9,
+        }
+    }
+}
+
+impl AutocorrPitchParams {
+    /// Sets the sample rate in Hz.
+    pub fn sample_rate(mut self, sample_rate: u32) -> Self {
+        self.sample_rate = sample_rate;
+        self
+    }
+
+    /// Sets the F0 range searched, Hz.
+    pub fn f0_range(mut self, fmin: f32, fmax: f32) -> Self {
+        self.fmin = fmin;
+        self.fmax = fmax;
+        self
+    }
+
+    /// Sets the hop between frame centres in input samples (even).
+    pub fn hop_length(mut self, hop_length: usize) -> Self {
+        self.hop_length = hop_length;
+        self
+    }
+
+    /// Sets the analysis window's length in seconds.
+    pub fn window_seconds(mut self, window_seconds: f32) -> Self {
+        self.window_seconds = window_seconds;
+        self
+    }
+
+    /// Sets the voicing threshold on the normalised autocorrelation.
+    pub fn voicing_threshold(mut self, voicing_threshold: f32) -> Self {
+        self.voicing_threshold = voicing_threshold;
+        self
+    }
+
+    /// Sets the fraction of the best peak the chosen (shortest) lag must reach.
+    pub fn peak_ratio(mut self, peak_ratio: f32) -> Self {
+        self.peak_ratio = peak_ratio;
+        self
+    }
+
+    /// Checks every field (done by [`AutocorrPitch::new`]).
+    pub fn check(&self) -> Result<()> {
+        self.layout().map(|_| ())
+    }
+
+    /// Validates and derives the plan's sizes: decimated rate, window, lag range, hop.
+    fn layout(&self) -> Result<Layout> {
+        let bad =
+            |name: &'static str, reason: String| FeatureError::InvalidParameter { name, reason };
+        if self.sample_rate == 0 {
+            return Err(bad("sample_rate", "must be positive".into()));
+        }
+        if self.hop_length < 2 || !self.hop_length.is_multiple_of(2) {
+            return Err(bad(
+                "hop_length",
+                format!("must be even and at least 2, got {}", self.hop_length),
+            ));
+        }
+        if !(self.fmin.is_finite() && self.fmin > 0.0 && self.fmin < self.fmax) {
+            return Err(bad(
+                "fmin",
+                format!("must lie in (0, fmax), got {}", self.fmin),
+            ));
+        }
+        if !self.fmax.is_finite() {
+            return Err(bad("fmax", format!("must be finite, got {}", self.fmax)));
+        }
+        if !(self.voicing_threshold.is_finite() && (0.0..=1.0).contains(&self.voicing_threshold)) {
+            return Err(bad(
+                "voicing_threshold",
+                format!("must lie in [0, 1], got {}", self.voicing_threshold),
+            ));
+        }
+        if !(self.peak_ratio.is_finite() && self.peak_ratio > 0.0 && self.peak_ratio <= 1.0) {
+            return Err(bad(
+                "peak_ratio",
+                format!("must lie in (0, 1], got {}", self.peak_ratio),
+            ));
+        }
+        let rate = self.sample_rate as f32 / 2.0;
+        let window = self.window_seconds * rate;
+        if !(window.is_finite() && window >= 1.0) {
+            return Err(bad(
+                "window_seconds",
+                format!(
+                    "must span at least one decimated sample, got {} s",
+                    self.window_seconds
+                ),
+            ));
+        }
+        let min_lag = (rate / self.fmax).floor().max(2.0) as usize;
+        let max_lag = (rate / self.fmin).ceil() as usize;
+        if max_lag <= min_lag {
+            return Err(bad(
+                "sample_rate",
+                format!(
+                    "{} Hz leaves no lag range for {}–{} Hz",
+                    self.sample_rate, self.fmin, self.fmax
+                ),
+            ));
+        }
+        Ok(Layout {
+            rate,
+            window: window as usize,
+            min_lag,
+            max_lag,
+            hop: self.hop_length / 2,
+        })
+    }
+}
+
+/// Sizes an [`AutocorrPitch`] plan derives from its parameters, in decimated samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Layout {
+    /// Sample rate after decimation by two, Hz.
+    rate: f32,
+    /// Analysis window.
+    window: usize,
+    /// Shortest lag searched (at least 2).
+    min_lag: usize,
+    /// Longest lag searched.
+    max_lag: usize,
+    /// Hop between frame centres.
+    hop: usize,
+}
+
+/// F0 by normalised autocorrelation, one value per frame or `None` when unvoiced; a built plan,
+/// `Send + Sync`.
+///
+/// The signal is decimated by two (pairs averaged). Frame `t` is the window of
+/// [`AutocorrPitchParams::window_seconds`] starting half a window before sample
+/// `t · hop_length` (clamped at the start); frames whose window plus the longest lag reaches the
+/// end of the signal, and silent frames, are unvoiced. For each lag in the F0 range the
+/// normalised cross-correlation `Σ a·b / √(Σa² Σb²)` of the window `a` with the window `b`
+/// shifted by the lag is computed; a frame is voiced when the best value reaches
+/// [`AutocorrPitchParams::voicing_threshold`]. The shortest lag that is a local peak within
+/// [`AutocorrPitchParams::peak_ratio`] of the best wins, refined by a parabola through its
+/// neighbours (at most half a lag either way).
+///
+/// There are `1 + len / hop_length` frames, as a centred STFT with that hop has. This is not
+/// [`Yin`]: it decides voicing, and its values differ.
+#[derive(Debug, Clone)]
+pub struct AutocorrPitch {
+    params: AutocorrPitchParams,
+    layout: Layout,
+}
+
+/// Buffers for [`AutocorrPitch::process_with_scratch`]; reuse one per thread.
+#[derive(Debug, Clone, Default)]
+pub struct AutocorrPitchScratch {
+    /// The decimated signal.
+    decimated: Vec<f32>,
+    /// Normalised autocorrelation by lag.
+    acf: Vec<f32>,
+}
+
+impl AutocorrPitch {
+    /// Validates `params` and builds the plan.
+    pub fn new(params: &AutocorrPitchParams) -> Result<Self> {
+        Ok(Self {
+            params: params.clone(),
+            layout: params.layout()?,
+        })
+    }
+
+    /// The parameters this plan was built from.
+    pub fn params(&self) -> &AutocorrPitchParams {
+        &self.params
+    }
+
+    /// Number of frames for a signal of `len` samples, `1 + len / hop_length`.
+    pub fn n_frames(&self, len: usize) -> usize {
+        1 + len / self.params.hop_length
+    }
+
+    /// Allocates reusable buffers.
+    pub fn make_scratch(&self) -> AutocorrPitchScratch {
+        AutocorrPitchScratch {
+            decimated: Vec::new(),
+            acf: vec![0.0; self.layout.max_lag + 2],
+        }
+    }
+
+    /// F0 in Hz per frame ([`AutocorrPitch::n_frames`] values), `None` where unvoiced. Errors:
+    /// an empty signal, a non-finite sample, or one beyond ±1e12.
+    pub fn process(&self, signal: &[f32]) -> Result<Vec<Option<f32>>> {
+        self.process_with_scratch(signal, &mut self.make_scratch())
+    }
+
+    /// [`AutocorrPitch::process`] reusing `scratch`.
+    pub fn process_with_scratch(
+        &self,
+        signal: &[f32],
+        scratch: &mut AutocorrPitchScratch,
+    ) -> Result<Vec<Option<f32>>> {
+        check_signal(signal)?;
+        let mut out = vec![None; self.n_frames(signal.len())];
+        self.track(signal, scratch, &mut out);
+        Ok(out)
+    }
+
+    /// Fills `out` (one slot per frame) for a checked signal.
+    fn track(&self, signal: &[f32], scratch: &mut AutocorrPitchScratch, out: &mut [Option<f32>]) {
+        let Layout {
+            rate,
+            window: win,
+            min_lag,
+            max_lag,
+            hop,
+        } = self.layout;
+        let x = &mut scratch.decimated;
+        x.clear();
+        x.extend(
+            signal
+                .chunks(2)
+                .map(|c| c.iter().sum::<f32>() / c.len() as f32),
+        );
+        let r = &mut scratch.acf;
+        r.clear();
+        r.resize(max_lag + 2, 0.0);
+        for (j, slot) in out.iter_mut().enumerate() {
+            *slot = None;
+            let centre = j * hop;
+            let start = centre.saturating_sub(win / 2);
+            if start + win + max_lag + 1 >= x.len() {
+                continue;
+            }
+            let a = &x[start..start + win];
+            let e0: f32 = a.iter().map(|v| v * v).sum();
+            if e0 <= 1e-8 {
+                continue;
+            }
+            for (lag, rv) in r.iter_mut().enumerate().skip(min_lag - 1) {
+                let b = &x[start + lag..start + lag + win];
+                // One pass for both sums (each still summed in order).
+                let (num, eb) = a
+                    .iter()
+                    .zip(b)
+                    .fold((0f32, 0f32), |(n, e), (p, q)| (n + p * q, e + q * q));
+                *rv = num / (e0 * eb).sqrt().max(1e-12);
+            }
+            let best = (min_lag..=max_lag)
+                .map(|l| r[l])
+                .fold(f32::NEG_INFINITY, f32::max);
+            if best < self.params.voicing_threshold {
+                continue;
+            }
+            let floor = self.params.peak_ratio * best;
+            let Some(lag) = (min_lag..=max_lag)
+                .find(|&l| r[l] >= floor && r[l] >= r[l - 1] && r[l] >= r[l + 1])
+            else {
+                continue;
+            };
+            let (y0, y1, y2) = (r[lag - 1], r[lag], r[lag + 1]);
+            let denom = y0 - 2.0 * y1 + y2;
+            let shift = if denom.abs() > 1e-12 {
+                (0.5 * (y0 - y2) / denom).clamp(-0.5, 0.5)
+            } else {
+                0.0
+            };
+            *slot = Some(rate / (lag as f32 + shift));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn tone(f0: f32, secs: f32, rate: u32) -> Vec<f32> {
+        (0..(secs * rate as f32) as usize)
+            .map(|n| {
+                let t = n as f32 / rate as f32;
+                (1..4)
+                    .map(|h| 0.2 / h as f32 * (std::f32::consts::TAU * f0 * h as f32 * t).sin())
+                    .sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bad_parameters_are_rejected_when_the_plan_is_built() {
+        let base = AutocorrPitchParams::default();
+        for (params, name) in [
+            (base.clone().sample_rate(0), "sample_rate"),
+            (base.clone().hop_length(511), "hop_length"),
+            (base.clone().hop_length(0), "hop_length"),
+            (base.clone().f0_range(0.0, 800.0), "fmin"),
+            (base.clone().f0_range(500.0, 400.0), "fmin"),
+            (base.clone().f0_range(70.0, f32::INFINITY), "fmax"),
+            (
+                base.clone().voicing_threshold(f32::NAN),
+                "voicing_threshold",
+            ),
+            (base.clone().peak_ratio(0.0), "peak_ratio"),
+            (base.clone().window_seconds(0.0), "window_seconds"),
+            // 100 Hz decimates to 50 Hz: no lag range for 70–800 Hz.
+            (base.clone().sample_rate(100), "sample_rate"),
+        ] {
+            match AutocorrPitch::new(&params) {
+                Err(FeatureError::InvalidParameter { name: got, .. }) => {
+                    assert_eq!(got, name, "{params:?}")
+                }
+                other => panic!("{params:?}: {other:?}"),
+            }
+        }
+        assert!(base.check().is_ok());
+    }
+
+    #[test]
+    fn tones_are_found_and_silence_and_noise_are_unvoiced() {
+        for rate in [16_000, 22_050] {
+            let plan =
+                AutocorrPitch::new(&AutocorrPitchParams::default().sample_rate(rate)).unwrap();
+            let x = tone(150.0, 1.0, rate);
+            let track = plan.process(&x).unwrap();
+            assert_eq!(track.len(), plan.n_frames(x.len()));
+            assert_eq!(track.len(), 1 + x.len() / 512);
+            let voiced: Vec<f32> = track.iter().flatten().copied().collect();
+            assert!(voiced.len() > track.len() / 2, "{rate}: {}", voiced.len());
+            assert!(
+                voiced.iter().all(|f| (f / 150.0 - 1.0).abs() < 0.01),
+                "{voiced:?}"
+            );
+            // The same with a reused scratch, twice.
+            let mut scratch = plan.make_scratch();
+            assert_eq!(plan.process_with_scratch(&x, &mut scratch).unwrap(), track);
+            assert_eq!(plan.process_with_scratch(&x, &mut scratch).unwrap(), track);
+
+            let silence = plan.process(&vec![0f32; rate as usize]).unwrap();
+            assert!(silence.iter().all(Option::is_none));
+            let mut state = 1u32;
+            let noise: Vec<f32> = (0..rate)
+                .map(|_| {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (state >> 8) as f32 / (1 << 24) as f32 - 0.5
+                })
+                .collect();
+            let noisy = plan.process(&noise).unwrap();
+            assert!(noisy.iter().filter(|f| f.is_some()).count() < noisy.len() / 10);
+        }
+    }
+
+    #[test]
+    fn bad_signals_are_errors() {
+        let plan = AutocorrPitch::new(&AutocorrPitchParams::default()).unwrap();
+        assert_eq!(plan.process(&[]), Err(FeatureError::EmptyInput));
+        assert!(matches!(
+            plan.process(&[0.0, f32::INFINITY]),
+            Err(FeatureError::NonFiniteSample { index: 1, .. })
+        ));
+        // Shorter than a window plus the longest lag: a frame, unvoiced.
+        assert_eq!(plan.process(&[0.1; 100]).unwrap(), vec![None]);
+    }
 }

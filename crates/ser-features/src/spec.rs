@@ -9,13 +9,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::chroma::chroma_stft;
 use crate::error::{FeatureError, Result};
+use crate::functionals::{self, Functionals, FunctionalsParams, FunctionalsScratch};
 use crate::mfcc::{Mfcc, MfccParams, MfccScratch};
 use crate::spectral::spectral_contrast;
 use crate::spectrogram::{PreciseStft, Spectrogram};
 use crate::temporal::{rms, zero_crossing_rate};
 
-/// Which clip vector to compute. Serialised as `"mfcc40"` / `"enriched"` (also what
-/// [`FromStr`] and [`fmt::Display`] use), so a model file can record it.
+/// Which clip vector to compute. Serialised as `"mfcc40"` / `"enriched"` / `"functionals"` (also
+/// what [`FromStr`] and [`fmt::Display`] use), so a model file can record it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
@@ -29,17 +30,32 @@ pub enum FeatureSpec {
     /// (power), 7 spectral-contrast bands, zero-crossing rate and RMS (189 values).
     #[serde(rename = "enriched")]
     Enriched,
+    /// Functionals of the whole clip ([`crate::functionals`], default [`FunctionalsParams`];
+    /// 128 values): MFCC means and stds, MFCC-delta stds, energy and F0 contour statistics,
+    /// voiced fraction, spectral balance, active duration.
+    ///
+    /// Meant for the whole clip, with no offset or duration (`ser-audio`'s
+    /// `LoadOptions::default()`: 22050 Hz, mono, the whole file): these functionals find the
+    /// active (non-silent) frames themselves. The study computes [`FeatureSpec::Mfcc40Mean`] and
+    /// [`FeatureSpec::Enriched`] on an excerpt instead (`LoadOptions::study()`: 3 s from 0.5 s).
+    #[serde(rename = "functionals")]
+    Functionals,
 }
 
 impl FeatureSpec {
     /// Every spec, in a stable order.
-    pub const ALL: [FeatureSpec; 2] = [FeatureSpec::Mfcc40Mean, FeatureSpec::Enriched];
+    pub const ALL: [FeatureSpec; 3] = [
+        FeatureSpec::Mfcc40Mean,
+        FeatureSpec::Enriched,
+        FeatureSpec::Functionals,
+    ];
 
-    /// The serialised name, `"mfcc40"` or `"enriched"`.
+    /// The serialised name, `"mfcc40"`, `"enriched"` or `"functionals"`.
     pub fn name(&self) -> &'static str {
         match self {
             FeatureSpec::Mfcc40Mean => "mfcc40",
             FeatureSpec::Enriched => "enriched",
+            FeatureSpec::Functionals => "functionals",
         }
     }
 
@@ -50,6 +66,9 @@ impl FeatureSpec {
 
     /// A name for every value of the clip vector, in order (e.g. `"mfcc_3_mean"`).
     pub fn names(&self) -> Vec<String> {
+        if *self == FeatureSpec::Functionals {
+            return functionals::names();
+        }
         let mut names: Vec<String> = (0..40).map(|i| format!("mfcc_{i}_mean")).collect();
         if *self == FeatureSpec::Enriched {
             names.extend((0..12).map(|i| format!("chroma_{i}_mean")));
@@ -117,27 +136,47 @@ fn cached_extractor(spec: FeatureSpec, sample_rate: u32) -> Result<Arc<FeatureEx
 pub struct FeatureExtractor {
     spec: FeatureSpec,
     sample_rate: u32,
-    mfcc: Mfcc,
-    precise: PreciseStft,
+    plans: Plans,
 }
 
-/// Reusable buffers for [`FeatureExtractor::extract_with_scratch`].
+/// The plans behind a [`FeatureExtractor`].
 #[derive(Debug, Clone)]
+enum Plans {
+    /// mfcc40 and enriched: the MFCC plan and the `f64` STFT.
+    Study { mfcc: Mfcc, precise: PreciseStft },
+    /// functionals.
+    Functionals(Functionals),
+}
+
+/// Reusable buffers for [`FeatureExtractor::extract_with_scratch`]; the [`Default`] one is empty
+/// and gains the buffers a spec needs on its first use.
+#[derive(Debug, Clone, Default)]
 pub struct ExtractorScratch {
-    mfcc: MfccScratch,
+    /// For mfcc40 and enriched.
+    mfcc: Option<MfccScratch>,
+    /// For functionals.
+    functionals: Option<FunctionalsScratch>,
 }
 
 impl FeatureExtractor {
     /// Builds the plans for `spec` at `sample_rate` Hz (librosa's other defaults).
     pub fn new(spec: FeatureSpec, sample_rate: u32) -> Result<Self> {
-        let params = MfccParams::study().sample_rate(sample_rate);
-        let mfcc = Mfcc::new(&params)?;
-        let precise = PreciseStft::new(params.n_fft, params.hop_length)?;
+        let plans = match spec {
+            FeatureSpec::Mfcc40Mean | FeatureSpec::Enriched => {
+                let params = MfccParams::study().sample_rate(sample_rate);
+                Plans::Study {
+                    mfcc: Mfcc::new(&params)?,
+                    precise: PreciseStft::new(params.n_fft, params.hop_length)?,
+                }
+            }
+            FeatureSpec::Functionals => Plans::Functionals(Functionals::new(
+                &FunctionalsParams::default().sample_rate(sample_rate),
+            )?),
+        };
         Ok(Self {
             spec,
             sample_rate,
-            mfcc,
-            precise,
+            plans,
         })
     }
 
@@ -153,8 +192,15 @@ impl FeatureExtractor {
 
     /// Allocates reusable buffers.
     pub fn make_scratch(&self) -> ExtractorScratch {
-        ExtractorScratch {
-            mfcc: self.mfcc.make_scratch(),
+        match &self.plans {
+            Plans::Study { mfcc, .. } => ExtractorScratch {
+                mfcc: Some(mfcc.make_scratch()),
+                functionals: None,
+            },
+            Plans::Functionals(f) => ExtractorScratch {
+                mfcc: None,
+                functionals: Some(f.make_scratch()),
+            },
         }
     }
 
@@ -163,30 +209,44 @@ impl FeatureExtractor {
         self.extract_with_scratch(samples, &mut self.make_scratch())
     }
 
-    /// [`FeatureExtractor::extract`] reusing `scratch`.
+    /// [`FeatureExtractor::extract`] reusing `scratch` (buffers this spec needs and `scratch`
+    /// lacks, if another spec's extractor made it, are added on first use).
     pub fn extract_with_scratch(
         &self,
         samples: &[f32],
         scratch: &mut ExtractorScratch,
     ) -> Result<Vec<f32>> {
-        match self.spec {
-            FeatureSpec::Mfcc40Mean => Ok(self
-                .mfcc
-                .mean_with_scratch(samples, &mut scratch.mfcc)?
-                .to_vec()),
-            FeatureSpec::Enriched => self.enriched(samples, scratch),
+        match &self.plans {
+            Plans::Study { mfcc, precise } => {
+                let buffers = scratch.mfcc.get_or_insert_with(|| mfcc.make_scratch());
+                if self.spec == FeatureSpec::Enriched {
+                    self.enriched(mfcc, precise, samples, buffers)
+                } else {
+                    Ok(mfcc.mean_with_scratch(samples, buffers)?.to_vec())
+                }
+            }
+            Plans::Functionals(f) => {
+                let buffers = scratch.functionals.get_or_insert_with(|| f.make_scratch());
+                f.extract_with_scratch(samples, buffers)
+            }
         }
     }
 
     /// The enriched vector from one shared `f64` STFT (librosa's precision: spectral contrast
     /// needs it) plus two time-domain passes.
-    fn enriched(&self, samples: &[f32], scratch: &mut ExtractorScratch) -> Result<Vec<f32>> {
-        let spec = Spectrogram::compute_precise(&self.precise, samples, self.sample_rate)?;
+    fn enriched(
+        &self,
+        mfcc: &Mfcc,
+        precise: &PreciseStft,
+        samples: &[f32],
+        scratch: &mut MfccScratch,
+    ) -> Result<Vec<f32>> {
+        let spec = Spectrogram::compute_precise(precise, samples, self.sample_rate)?;
         let mut out = Vec::with_capacity(FeatureSpec::Enriched.dim());
-        out.extend(self.mfcc.mean_from_spectrogram(&spec, &mut scratch.mfcc)?);
+        out.extend(mfcc.mean_from_spectrogram(&spec, scratch)?);
         push_row_means(&mut out, chroma_stft(&spec)?.view());
         // Mean power mel spectrum.
-        let bank = self.mfcc.mel_filterbank();
+        let bank = mfcc.mel_filterbank();
         let mut mel = vec![0f32; bank.n_mels()];
         let mut sum = vec![0f64; bank.n_mels()];
         for frame in spec.frames().rows() {
@@ -197,7 +257,7 @@ impl FeatureExtractor {
         let frames = spec.n_frames() as f64;
         out.extend(sum.iter().map(|s| (s / frames) as f32));
         push_row_means(&mut out, spectral_contrast(&spec)?.view());
-        let (n_fft, hop) = (self.precise.n_fft(), self.precise.hop_length());
+        let (n_fft, hop) = (precise.n_fft(), precise.hop_length());
         push_row_means(&mut out, zero_crossing_rate(samples, n_fft, hop)?.view());
         push_row_means(&mut out, rms(samples, n_fft, hop)?.view());
         Ok(out)

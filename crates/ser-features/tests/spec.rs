@@ -3,6 +3,7 @@
 mod common;
 
 use common::{load, max_abs_diff};
+use ser_features::functionals::{self, Functionals, FunctionalsParams};
 use ser_features::{FeatureError, FeatureSpec};
 
 #[test]
@@ -91,4 +92,66 @@ fn enriched_matches_the_golden_arrays_means() {
             assert!((g - w).abs() <= tol, "{clip} [{i}] {name}: {g} vs {w}");
         }
     }
+}
+
+#[test]
+fn functionals_parses_and_extracts_what_its_plan_does() {
+    assert_eq!("functionals".parse(), Ok(FeatureSpec::Functionals));
+    assert_eq!(FeatureSpec::Functionals.to_string(), "functionals");
+    assert_eq!(
+        FeatureSpec::Functionals.to_string().parse(),
+        Ok(FeatureSpec::Functionals)
+    );
+    assert_eq!(
+        serde_json::from_str::<FeatureSpec>("\"functionals\"").unwrap(),
+        FeatureSpec::Functionals
+    );
+    assert!(FeatureSpec::ALL.contains(&FeatureSpec::Functionals));
+    assert_eq!(FeatureSpec::Functionals.dim(), functionals::DIM);
+    assert_eq!(FeatureSpec::Functionals.names(), functionals::names());
+
+    // Real speech at 22050 Hz, and a 16 kHz tone with silence around it.
+    let mut inputs: Vec<(u32, Vec<f32>)> = common::CLIPS
+        .iter()
+        .map(|clip| (22050, load(clip, "load_study").data))
+        .collect();
+    let mut tone = vec![0f32; 4000];
+    tone.extend((0..24_000).map(|i| {
+        let t = i as f32 / 16_000.0;
+        0.3 * (std::f32::consts::TAU * 150.0 * t).sin()
+            + 0.1 * (std::f32::consts::TAU * 300.0 * t).sin()
+    }));
+    tone.extend(vec![0f32; 4000]);
+    inputs.push((16_000, tone));
+    for (rate, y) in &inputs {
+        let plan = Functionals::new(&FunctionalsParams::default().sample_rate(*rate)).unwrap();
+        let want = plan.extract(y).unwrap();
+        assert_eq!(want.len(), functionals::DIM);
+        assert!(want.iter().all(|v| v.is_finite()));
+        assert_eq!(FeatureSpec::Functionals.extract(y, *rate).unwrap(), want);
+        // Cached plan: the same again.
+        assert_eq!(FeatureSpec::Functionals.extract(y, *rate).unwrap(), want);
+        // The extractor, with its own scratch and with another spec's.
+        let extractor = FeatureSpec::Functionals.extractor(*rate).unwrap();
+        let mut scratch = extractor.make_scratch();
+        assert_eq!(
+            extractor.extract_with_scratch(y, &mut scratch).unwrap(),
+            want
+        );
+        let mut other = FeatureSpec::Mfcc40Mean
+            .extractor(*rate)
+            .unwrap()
+            .make_scratch();
+        assert_eq!(extractor.extract_with_scratch(y, &mut other).unwrap(), want);
+        // …which still serves its own spec afterwards.
+        let mfcc = FeatureSpec::Mfcc40Mean.extractor(*rate).unwrap();
+        assert_eq!(
+            mfcc.extract_with_scratch(y, &mut other).unwrap(),
+            mfcc.extract(y).unwrap()
+        );
+    }
+    assert_eq!(
+        FeatureSpec::Functionals.extract(&[], 22050),
+        Err(FeatureError::EmptyInput)
+    );
 }

@@ -90,8 +90,9 @@ impl AnyModel {
         }
     }
 
-    /// Checks the model's internal invariants (used on loading).
-    fn validate(&self) -> Result<(), String> {
+    /// Checks the model's internal invariants (run on loading, so that a loaded model cannot
+    /// make prediction panic). Errors: a sentence saying what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
         match self {
             Self::Svm(m) => m.validate(),
             Self::Knn(m) => m.validate(),

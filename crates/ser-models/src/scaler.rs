@@ -88,7 +88,7 @@ impl StandardScaler {
     }
 
     /// Checks invariants a deserialised scaler must hold before it transforms.
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), String> {
         if self.mean.len() != self.scale.len() {
             return Err(format!(
                 "scaler has {} means and {} scales",

@@ -9,6 +9,7 @@
 
 use ndarray::{Array1, Array2, ArrayView2};
 use rayon::prelude::*;
+use ser_data::SeededRng;
 use serde::{Deserialize, Serialize};
 
 use crate::{Fit, ModelError, Predict, TrainSet, check_width};
@@ -481,8 +482,9 @@ impl Fit for LinearSvm {
             .enumerate()
             .map(|(p, (members, y))| {
                 let row = row_of(p);
-                let mut rng =
-                    SplitMix64(self.seed ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let mut rng = SeededRng::splitmix64(
+                    self.seed ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                );
                 self.solve(&problem, members, y, &mut rng)
             })
             .collect();
@@ -552,7 +554,7 @@ impl LinearSvm {
         p: &Problem<'_>,
         members: &[usize],
         y: &[f64],
-        rng: &mut SplitMix64,
+        rng: &mut SeededRng,
     ) -> Solution {
         let n = y.len();
         let eps = f64::from(self.tol);
@@ -580,7 +582,7 @@ impl LinearSvm {
             let mut pg_max_new = f64::NEG_INFINITY;
             let mut pg_min_new = f64::INFINITY;
             for s in 0..active {
-                let j = s + rng.below(active - s);
+                let j = s + rng.index(active - s);
                 index.swap(s, j);
             }
             let mut s = 0;
@@ -656,24 +658,6 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator for the visiting order.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`); the multiply-shift bias is negligible for our sizes.
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -687,7 +671,7 @@ mod tests {
         spread: f32,
         seed: u64,
     ) -> (Array2<f32>, Array1<usize>) {
-        let mut rng = SplitMix64(seed);
+        let mut rng = SeededRng::splitmix64(seed);
         let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
         let n = centres.len() * per_class;
         let mut x = Array2::<f32>::zeros((n, 2));

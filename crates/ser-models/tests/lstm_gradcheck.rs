@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use ndarray::Array2;
-use ser_models::lstm::{LayerSpec, Network, SeqBatch, SplitMix64};
+use ser_data::SeededRng;
+use ser_models::lstm::{LayerSpec, Network, SeqBatch};
 
 /// Step of the five-point stencil: truncation error O(H⁴), rounding error ~1e-16 / H.
 const H: f64 = 1e-4;
@@ -17,9 +18,9 @@ fn data(
     classes: usize,
     seed: u64,
 ) -> (Array2<f64>, Vec<usize>) {
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = SeededRng::splitmix64(seed);
     let x = Array2::from_shape_simple_fn((steps * batch, dim), || rng.uniform(-1.5, 1.5));
-    let y = (0..batch).map(|_| rng.below(classes)).collect();
+    let y = (0..batch).map(|_| rng.index(classes)).collect();
     (x, y)
 }
 
@@ -28,14 +29,14 @@ fn data(
 fn check(specs: &[LayerSpec], dim: usize, steps: usize, lengths: Option<&[usize]>, dropout: bool) {
     let batch = lengths.map_or(3, <[usize]>::len);
     let classes = 3;
-    let mut net = Network::<f64>::new(dim, specs, &mut SplitMix64::new(11)).unwrap();
+    let mut net = Network::<f64>::new(dim, specs, &mut SeededRng::splitmix64(11)).unwrap();
     assert_eq!(
         net.output_dim(),
         classes,
         "specs must end in {classes} outputs"
     );
     let (x, y) = data(steps, batch, dim, classes, 5);
-    let mask_rng = SplitMix64::new(99);
+    let mask_rng = SeededRng::splitmix64(99);
     let scale = 1.0 / batch as f64;
     let loss_of = |net: &Network<f64>| {
         let b = SeqBatch::new(x.view(), steps, lengths).unwrap();

@@ -3,16 +3,17 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use ndarray::{Array1, Array2, Array3, Axis, array};
+use ser_data::SeededRng;
 use ser_models::lstm::{
     EarlyStopping, LayerSpec, Lstm, LstmModel, LstmParams, Network, SeqBatch, SequenceSet,
-    SplitMix64, TrainOptions, Workspace, pad_sequences, train,
+    TrainOptions, Workspace, pad_sequences, train,
 };
 use ser_models::{Fit, ModelError, Predict, TrainSet};
 
 /// Three classes of 8-step scalar sequences: rising, falling, or a bump in the middle, with
 /// noise and a random offset — only the shape over time tells them apart.
 fn toy(n: usize, seed: u64) -> (Array2<f32>, Array1<usize>) {
-    let mut rng = SplitMix64::new(seed);
+    let mut rng = SeededRng::splitmix64(seed);
     let steps = 8;
     let mut x = Array2::zeros((n, steps));
     let y: Array1<usize> = (0..n).map(|i| i % 3).collect();
@@ -111,8 +112,8 @@ fn split_products_give_bit_identical_gradients() {
         },
         LayerSpec::Dense { units: 3 },
     ];
-    let net = Network::<f32>::new(4, &specs, &mut SplitMix64::new(2)).unwrap();
-    let mut rng = SplitMix64::new(3);
+    let net = Network::<f32>::new(4, &specs, &mut SeededRng::splitmix64(2)).unwrap();
+    let mut rng = SeededRng::splitmix64(3);
     let (steps, batch) = (6, 40);
     let x = Array2::from_shape_simple_fn((steps * batch, 4), || rng.uniform(-1.0, 1.0) as f32);
     let y: Vec<usize> = (0..batch).map(|i| i % 3).collect();
@@ -154,8 +155,8 @@ fn two_lstms_then_dense(classes: usize) -> [LayerSpec; 3] {
 #[test]
 fn padded_steps_do_not_change_the_state() {
     let specs = two_lstms_then_dense(2);
-    let net = Network::<f64>::new(2, &specs, &mut SplitMix64::new(3)).unwrap();
-    let mut rng = SplitMix64::new(4);
+    let net = Network::<f64>::new(2, &specs, &mut SeededRng::splitmix64(3)).unwrap();
+    let mut rng = SeededRng::splitmix64(4);
     // One sample of 3 real steps, alone (3 steps) and padded with garbage to 6 steps beside a
     // full-length sample.
     let real = Array2::from_shape_simple_fn((3, 2), || rng.uniform(-1.0, 1.0));
@@ -224,8 +225,8 @@ fn study_defaults_keep_the_best_validation_epoch() {
 #[test]
 fn reused_workspace_changes_nothing() {
     let specs = two_lstms_then_dense(3);
-    let net = Network::<f32>::new(2, &specs, &mut SplitMix64::new(5)).unwrap();
-    let mut rng = SplitMix64::new(6);
+    let net = Network::<f32>::new(2, &specs, &mut SeededRng::splitmix64(5)).unwrap();
+    let mut rng = SeededRng::splitmix64(6);
     let big = Array2::from_shape_simple_fn((8 * 9, 2), || rng.uniform(-3.0, 3.0) as f32);
     let big_labels: Vec<usize> = (0..9).map(|i| i % 3).collect();
     let x = Array2::from_shape_simple_fn((6 * 4, 2), || rng.uniform(-1.0, 1.0) as f32);
@@ -248,9 +249,9 @@ fn reused_workspace_changes_nothing() {
 #[test]
 fn f32_forward_agrees_with_f64() {
     let specs = Lstm::params().hidden(16).dense_layers(&[8]).layer_specs(4);
-    let n32 = Network::<f32>::new(1, &specs, &mut SplitMix64::new(5)).unwrap();
-    let n64 = Network::<f64>::new(1, &specs, &mut SplitMix64::new(5)).unwrap();
-    let mut rng = SplitMix64::new(6);
+    let n32 = Network::<f32>::new(1, &specs, &mut SeededRng::splitmix64(5)).unwrap();
+    let n64 = Network::<f64>::new(1, &specs, &mut SeededRng::splitmix64(5)).unwrap();
+    let mut rng = SeededRng::splitmix64(6);
     let x64 = Array2::from_shape_simple_fn((40 * 5, 1), || rng.uniform(-2.0, 2.0));
     let x32 = x64.mapv(|v| v as f32);
     let p32 = n32
@@ -267,7 +268,7 @@ fn f32_forward_agrees_with_f64() {
 #[test]
 fn study_network_shape_and_init() {
     let specs = Lstm::params().layer_specs(7);
-    let net = Network::<f32>::new(1, &specs, &mut SplitMix64::new(42)).unwrap();
+    let net = Network::<f32>::new(1, &specs, &mut SeededRng::splitmix64(42)).unwrap();
     // LSTM(256): 4·256·(1 + 256 + 1); Dense 256→128, 128→64, 64→7.
     let want = 4 * 256 * 258 + (256 * 128 + 128) + (128 * 64 + 64) + (64 * 7 + 7);
     assert_eq!(net.param_count(), want);
@@ -313,11 +314,11 @@ fn model_round_trips_through_json() {
 fn frame_sequences_with_padding() {
     // Two classes of 2-feature frame sequences of varying length: the class is which feature
     // rises.
-    let mut rng = SplitMix64::new(9);
+    let mut rng = SeededRng::splitmix64(9);
     let mut seqs = Vec::new();
     let mut y = Vec::new();
     for i in 0..60 {
-        let len = 3 + rng.below(6);
+        let len = 3 + rng.index(6);
         let c = i % 2;
         let s = Array2::from_shape_fn((len, 2), |(t, d)| {
             let rise = t as f32 / 4.0;
@@ -379,7 +380,7 @@ fn early_stopping_stops_and_restores_the_best_epoch() {
         }),
         ..TrainOptions::default()
     };
-    let mut net = Network::<f32>::new(1, &specs, &mut SplitMix64::new(1)).unwrap();
+    let mut net = Network::<f32>::new(1, &specs, &mut SeededRng::splitmix64(1)).unwrap();
     let h = train(&mut net, &set, &options).unwrap();
     assert!(h.stopped_early && h.epochs() < 200);
     assert_eq!(h.epochs(), h.best_epoch + 4);
@@ -463,7 +464,7 @@ fn bad_inputs_get_typed_errors() {
         units: 3,
         return_sequences: true,
     }];
-    assert!(Network::<f32>::new(1, &bad_stack, &mut SplitMix64::new(0)).is_err());
+    assert!(Network::<f32>::new(1, &bad_stack, &mut SeededRng::splitmix64(0)).is_err());
     let lstm_after_flat = [
         LayerSpec::Lstm {
             units: 3,
@@ -474,7 +475,7 @@ fn bad_inputs_get_typed_errors() {
             return_sequences: false,
         },
     ];
-    assert!(Network::<f32>::new(1, &lstm_after_flat, &mut SplitMix64::new(0)).is_err());
+    assert!(Network::<f32>::new(1, &lstm_after_flat, &mut SeededRng::splitmix64(0)).is_err());
 }
 
 #[test]
@@ -489,7 +490,7 @@ fn lstm_goes_into_a_model_file_and_back() {
     use ser_features::FeatureSpec;
     use ser_models::{AnyModel, FeatureConfig, ModelFile};
     // 40 values per row, like the study's mean MFCCs.
-    let mut rng = SplitMix64::new(12);
+    let mut rng = SeededRng::splitmix64(12);
     let x = Array2::from_shape_simple_fn((24, 40), || rng.uniform(-1.0, 1.0) as f32);
     let y: Array1<usize> = (0..24).map(|i| i % 2).collect();
     let model = Lstm::params()

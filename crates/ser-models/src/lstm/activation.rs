@@ -2,17 +2,17 @@
 //! cross-entropy.
 
 use ndarray::{Array2, ArrayView2, Zip};
+use ser_data::SeededRng;
 
-use super::rng::SplitMix64;
 use super::scalar::Scalar;
 
 /// `max(x, 0)` element-wise.
-pub fn relu<F: Scalar>(x: ArrayView2<'_, F>) -> Array2<F> {
+pub(crate) fn relu<F: Scalar>(x: ArrayView2<'_, F>) -> Array2<F> {
     x.mapv(|v| if v > F::zero() { v } else { F::zero() })
 }
 
 /// Gradient through ReLU, given its output `y` and the gradient `dy` of the output.
-pub fn relu_backward<F: Scalar>(y: ArrayView2<'_, F>, dy: ArrayView2<'_, F>) -> Array2<F> {
+pub(crate) fn relu_backward<F: Scalar>(y: ArrayView2<'_, F>, dy: ArrayView2<'_, F>) -> Array2<F> {
     Zip::from(&y)
         .and(&dy)
         .map_collect(|&y, &d| if y > F::zero() { d } else { F::zero() })
@@ -20,10 +20,10 @@ pub fn relu_backward<F: Scalar>(y: ArrayView2<'_, F>, dy: ArrayView2<'_, F>) -> 
 
 /// An inverted-dropout mask: each entry is `0` with probability `rate`, else `1 / (1 − rate)`,
 /// so the expected activation is unchanged and nothing needs rescaling at prediction time.
-pub fn dropout_mask<F: Scalar>(
+pub(crate) fn dropout_mask<F: Scalar>(
     shape: (usize, usize),
     rate: f64,
-    rng: &mut SplitMix64,
+    rng: &mut SeededRng,
 ) -> Array2<F> {
     let keep = F::from_f64(1.0 / (1.0 - rate));
     Array2::from_shape_simple_fn(shape, || {
@@ -36,7 +36,7 @@ pub fn dropout_mask<F: Scalar>(
 }
 
 /// Softmax of each row in place (max-subtracted, so large logits do not overflow).
-pub fn softmax_rows<F: Scalar>(z: &mut Array2<F>) {
+pub(crate) fn softmax_rows<F: Scalar>(z: &mut Array2<F>) {
     for mut row in z.rows_mut() {
         let max = row.fold(F::neg_infinity(), |m, &v| m.max(v));
         row.mapv_inplace(|v| (v - max).exp());
@@ -47,19 +47,19 @@ pub fn softmax_rows<F: Scalar>(z: &mut Array2<F>) {
 
 /// What the loss layer returns for a batch.
 #[derive(Debug, Clone)]
-pub struct LossOutput<F> {
+pub(crate) struct LossOutput<F> {
     /// Sum over rows of `−ln p(label)` (not yet averaged).
-    pub loss_sum: f64,
+    pub(crate) loss_sum: f64,
     /// Rows whose highest-probability class is their label.
-    pub correct: usize,
+    pub(crate) correct: usize,
     /// Gradient of `scale · loss_sum` with respect to the logits.
-    pub dlogits: Array2<F>,
+    pub(crate) dlogits: Array2<F>,
 }
 
 /// Softmax + categorical cross-entropy against one-hot targets `labels` (class indices, each
 /// below the number of columns). The gradient is `scale · (softmax − onehot)`; pass
 /// `scale = 1 / batch` for the batch mean.
-pub fn softmax_cross_entropy<F: Scalar>(
+pub(crate) fn softmax_cross_entropy<F: Scalar>(
     logits: ArrayView2<'_, F>,
     labels: &[usize],
     scale: F,
@@ -128,7 +128,7 @@ mod tests {
 
     #[test]
     fn dropout_mask_rate_and_scale() {
-        let mut rng = SplitMix64::new(4);
+        let mut rng = SeededRng::splitmix64(4);
         let m: Array2<f64> = dropout_mask((200, 100), 0.2, &mut rng);
         let zeros = m.iter().filter(|&&v| v == 0.0).count() as f64 / m.len() as f64;
         assert!((zeros - 0.2).abs() < 0.01);

@@ -2,43 +2,38 @@
 //! time-major sequence).
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ser_data::SeededRng;
 use serde::{Deserialize, Serialize};
 
 use super::init::glorot_uniform;
-use super::rng::SplitMix64;
 use super::scalar::Scalar;
 
 /// Weights `w` (inputs × units) and bias `b` (units).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub struct DenseLayer<F: Scalar> {
+pub(crate) struct DenseLayer<F: Scalar> {
     /// Inputs × units.
-    pub w: Array2<F>,
+    pub(crate) w: Array2<F>,
     /// One bias per unit.
-    pub b: Array1<F>,
+    pub(crate) b: Array1<F>,
 }
 
 impl<F: Scalar> DenseLayer<F> {
     /// Glorot-uniform weights, zero bias.
-    pub fn new(inputs: usize, units: usize, rng: &mut SplitMix64) -> Self {
+    pub(crate) fn new(inputs: usize, units: usize, rng: &mut SeededRng) -> Self {
         Self {
             w: glorot_uniform(inputs, units, rng),
             b: Array1::zeros(units),
         }
     }
 
-    /// Number of inputs per row.
-    pub fn inputs(&self) -> usize {
-        self.w.nrows()
-    }
-
     /// Number of outputs per row.
-    pub fn units(&self) -> usize {
+    pub(crate) fn units(&self) -> usize {
         self.w.ncols()
     }
 
     /// `x W + b` for rows × inputs `x`.
-    pub fn forward(&self, x: ArrayView2<'_, F>) -> Array2<F> {
+    pub(crate) fn forward(&self, x: ArrayView2<'_, F>) -> Array2<F> {
         let mut y = x.dot(&self.w);
         y += &self.b;
         y
@@ -46,7 +41,7 @@ impl<F: Scalar> DenseLayer<F> {
 
     /// Given the layer's input `x` and the loss gradient `dy` of its output: gradients of `w`
     /// and `b`, and of `x` when `need_dx`.
-    pub fn backward(
+    pub(crate) fn backward(
         &self,
         x: ArrayView2<'_, F>,
         dy: ArrayView2<'_, F>,

@@ -2,12 +2,16 @@
 //! weights (Gram–Schmidt of a Gaussian matrix).
 
 use ndarray::Array2;
+use ser_data::SeededRng;
 
-use super::rng::SplitMix64;
 use super::scalar::Scalar;
 
 /// `rows × cols` uniform in `±sqrt(6 / (rows + cols))` (Glorot & Bengio 2010).
-pub fn glorot_uniform<F: Scalar>(rows: usize, cols: usize, rng: &mut SplitMix64) -> Array2<F> {
+pub(crate) fn glorot_uniform<F: Scalar>(
+    rows: usize,
+    cols: usize,
+    rng: &mut SeededRng,
+) -> Array2<F> {
     let limit = (6.0 / (rows + cols).max(1) as f64).sqrt();
     Array2::from_shape_simple_fn((rows, cols), || F::from_f64(rng.uniform(-limit, limit)))
 }
@@ -15,7 +19,7 @@ pub fn glorot_uniform<F: Scalar>(rows: usize, cols: usize, rng: &mut SplitMix64)
 /// `rows × cols` with orthonormal rows (when `rows <= cols`) or orthonormal columns (otherwise),
 /// like Keras' `Orthogonal`: a Gaussian matrix orthonormalised by modified Gram–Schmidt, which
 /// equals the Q of its QR decomposition with a positive diagonal in R.
-pub fn orthogonal<F: Scalar>(rows: usize, cols: usize, rng: &mut SplitMix64) -> Array2<F> {
+pub(crate) fn orthogonal<F: Scalar>(rows: usize, cols: usize, rng: &mut SeededRng) -> Array2<F> {
     let (long, short) = (rows.max(cols), rows.min(cols));
     // `short` vectors of length `long`, each made orthogonal to the ones before it.
     let mut basis: Vec<Vec<f64>> = Vec::with_capacity(short);
@@ -62,7 +66,7 @@ mod tests {
 
     #[test]
     fn orthogonal_wide_and_tall() {
-        let mut rng = SplitMix64::new(1);
+        let mut rng = SeededRng::splitmix64(1);
         check_orthonormal(&orthogonal::<f64>(8, 32, &mut rng));
         check_orthonormal(&orthogonal::<f64>(32, 8, &mut rng));
         check_orthonormal(&orthogonal::<f64>(16, 16, &mut rng));
@@ -70,7 +74,7 @@ mod tests {
 
     #[test]
     fn glorot_range_and_spread() {
-        let mut rng = SplitMix64::new(2);
+        let mut rng = SeededRng::splitmix64(2);
         let w = glorot_uniform::<f64>(100, 200, &mut rng);
         let limit = (6.0f64 / 300.0).sqrt();
         assert!(w.iter().all(|v| v.abs() <= limit));

@@ -35,23 +35,15 @@ mod network;
 mod optimizer;
 mod packed;
 mod recurrent;
-mod rng;
 mod scalar;
 mod training;
 
-pub use activation::{
-    LossOutput, dropout_mask, relu, relu_backward, softmax_cross_entropy, softmax_rows,
-};
-pub use dense::DenseLayer;
-pub use init::{glorot_uniform, orthogonal};
 pub use model::{Lstm, LstmModel, LstmParams, Scaling, pad_sequences};
-pub use network::{BatchLoss, Grads, Layer, LayerSpec, Network, SeqBatch};
-pub use optimizer::{Adam, AdamConfig};
-pub use packed::{PackedRhs, PlainRhs, PreparedRhs};
-pub use recurrent::{LstmCache, LstmGrads, LstmLayer, Workspace};
-pub use rng::SplitMix64;
-pub use scalar::{Scalar, exp_f32};
-pub use training::{EarlyStopping, History, SequenceSet, TrainOptions, stratified_split, train};
+pub use network::{BatchLoss, Grads, LayerSpec, Network, SeqBatch};
+pub use optimizer::AdamConfig;
+pub use recurrent::Workspace;
+pub use scalar::Scalar;
+pub use training::{EarlyStopping, History, SequenceSet, TrainOptions, train};
 
 // Links the system OpenBLAS that ndarray's `blas` feature calls through cblas.
 #[cfg(feature = "blas")]

@@ -3,11 +3,11 @@
 
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayView3, Axis, Slice};
 use rayon::prelude::*;
+use ser_data::SeededRng;
 use serde::{Deserialize, Serialize};
 
 use super::network::{LayerSpec, Network, SeqBatch};
 use super::optimizer::AdamConfig;
-use super::rng::SplitMix64;
 use super::training::{EarlyStopping, History, SequenceSet, TrainOptions, gather_x, train};
 use crate::{Fit, ModelError, Predict, TrainSet, check_width};
 
@@ -245,7 +245,7 @@ impl LstmParams {
                 got: data.step_dim(),
             });
         }
-        let mut init_rng = SplitMix64::new(self.train.seed ^ 0x1417_0000_0000_0000);
+        let mut init_rng = SeededRng::splitmix64(self.train.seed ^ 0x1417_0000_0000_0000);
         let mut network = Network::new(
             data.step_dim(),
             &self.layer_specs(data.n_classes()),

@@ -1,6 +1,7 @@
 //! A stack of layers ending in logits, with the loss and its gradients for one batch.
 
 use ndarray::{Array2, ArrayD, ArrayView2, ArrayViewD, ArrayViewMutD, Zip};
+use ser_data::SeededRng;
 use serde::{Deserialize, Serialize};
 
 use super::activation::{
@@ -8,7 +9,6 @@ use super::activation::{
 };
 use super::dense::DenseLayer;
 use super::recurrent::{LstmCache, LstmLayer, Workspace};
-use super::rng::SplitMix64;
 use super::scalar::Scalar;
 use crate::ModelError;
 
@@ -41,7 +41,7 @@ pub enum LayerSpec {
 /// A built layer with its weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub enum Layer<F: Scalar> {
+pub(crate) enum Layer<F: Scalar> {
     /// See [`LstmLayer`].
     Lstm(LstmLayer<F>),
     /// See [`DenseLayer`].
@@ -178,7 +178,7 @@ impl<F: Scalar> Network<F> {
     pub fn new(
         input_dim: usize,
         specs: &[LayerSpec],
-        rng: &mut SplitMix64,
+        rng: &mut SeededRng,
     ) -> Result<Self, ModelError> {
         if input_dim == 0 {
             return Err(ModelError::InvalidParam {
@@ -309,11 +309,6 @@ impl<F: Scalar> Network<F> {
             .unwrap_or(self.input_dim)
     }
 
-    /// The layers, first to last.
-    pub fn layers(&self) -> &[Layer<F>] {
-        &self.layers
-    }
-
     /// Every parameter tensor: for each layer in order, LSTM `[w_x, w_h, b]`, Dense `[w, b]`.
     pub fn params(&self) -> Vec<ArrayViewD<'_, F>> {
         let mut out = Vec::new();
@@ -383,7 +378,7 @@ impl<F: Scalar> Network<F> {
         &self,
         batch: &SeqBatch<'_, F>,
         labels: &[usize],
-        dropout: Option<&mut SplitMix64>,
+        dropout: Option<&mut SeededRng>,
         scale: F,
     ) -> Result<(BatchLoss, Grads<F>), ModelError> {
         self.loss_and_grads_in(batch, labels, dropout, scale, &mut Workspace::default())
@@ -394,7 +389,7 @@ impl<F: Scalar> Network<F> {
         &self,
         batch: &SeqBatch<'_, F>,
         labels: &[usize],
-        dropout: Option<&mut SplitMix64>,
+        dropout: Option<&mut SeededRng>,
         scale: F,
         ws: &mut Workspace<F>,
     ) -> Result<(BatchLoss, Grads<F>), ModelError> {
@@ -467,7 +462,7 @@ impl<F: Scalar> Network<F> {
     fn forward(
         &self,
         batch: &SeqBatch<'_, F>,
-        mut dropout: Option<&mut SplitMix64>,
+        mut dropout: Option<&mut SeededRng>,
         keep: bool,
         ws: &mut Workspace<F>,
     ) -> (Array2<F>, Vec<Cache<F>>) {

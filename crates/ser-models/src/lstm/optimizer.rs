@@ -59,7 +59,7 @@ impl AdamConfig {
 
 /// Adam's state: the moment estimates of every parameter tensor and the step count.
 #[derive(Debug, Clone)]
-pub struct Adam<F> {
+pub(crate) struct Adam<F> {
     config: AdamConfig,
     step: i32,
     m: Vec<ArrayD<F>>,
@@ -68,7 +68,7 @@ pub struct Adam<F> {
 
 impl<F: Scalar> Adam<F> {
     /// Fresh state (moments zero) for parameters of the given shapes.
-    pub fn new(config: AdamConfig, params: &[ArrayViewMutD<'_, F>]) -> Self {
+    pub(crate) fn new(config: AdamConfig, params: &[ArrayViewMutD<'_, F>]) -> Self {
         let zeros = || params.iter().map(|p| ArrayD::zeros(p.raw_dim())).collect();
         Self {
             config,
@@ -79,7 +79,7 @@ impl<F: Scalar> Adam<F> {
     }
 
     /// One update: `θ ← θ − lr · m̂ / (√v̂ + ε)`.
-    pub fn step(&mut self, params: Vec<ArrayViewMutD<'_, F>>, grads: &Grads<F>) {
+    pub(crate) fn step(&mut self, params: Vec<ArrayViewMutD<'_, F>>, grads: &Grads<F>) {
         self.step = self.step.saturating_add(1);
         let c = &self.config;
         let b1 = F::from_f64(c.beta1);

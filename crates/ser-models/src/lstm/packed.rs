@@ -12,6 +12,10 @@ use pulp::{Arch, Simd, WithSimd};
 
 use super::scalar::Scalar;
 
+// `PreparedRhs`, `PlainRhs` and `PackedRhs` are `pub` only because the public `Scalar` trait
+// names them (`Scalar::Rhs`), which `pub(crate)` would not allow; `lstm` does not re-export
+// them, so no code outside this crate can name them (nor, therefore, implement `Scalar`).
+
 /// A right-hand matrix `B` (`k × n`) prepared once for many products `C (+)= A · B`.
 pub trait PreparedRhs<F>: Send + Sync + Sized {
     /// Prepares `b` (any layout).
@@ -304,17 +308,17 @@ fn tile<S: Simd, const MR: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lstm::SplitMix64;
     use ndarray::Array2;
+    use ser_data::SeededRng;
 
-    fn random(rows: usize, cols: usize, rng: &mut SplitMix64) -> Array2<f32> {
+    fn random(rows: usize, cols: usize, rng: &mut SeededRng) -> Array2<f32> {
         Array2::from_shape_simple_fn((rows, cols), || rng.uniform(-1.0, 1.0) as f32)
     }
 
     /// Against a product in f64, for shapes with remainder rows and a partial last panel.
     #[test]
     fn matches_reference_product() {
-        let mut rng = SplitMix64::new(3);
+        let mut rng = SeededRng::splitmix64(3);
         for &(m, k, n) in &[
             (64, 256, 1024),
             (13, 7, 37),
@@ -349,7 +353,7 @@ mod tests {
     /// `blas`) against the same f64 reference, with a column offset.
     #[test]
     fn plain_rhs_matches_reference_product() {
-        let mut rng = SplitMix64::new(5);
+        let mut rng = SeededRng::splitmix64(5);
         let (m, k, n) = (10, 48, 150);
         let a = random(m, k, &mut rng);
         let b = random(k, n, &mut rng);
@@ -370,7 +374,7 @@ mod tests {
     /// `A` given as a transposed view (columns contiguous) works like a standard one.
     #[test]
     fn transposed_a_matches_standard_a() {
-        let mut rng = SplitMix64::new(6);
+        let mut rng = SeededRng::splitmix64(6);
         let (m, k, n) = (11, 20, 40);
         let at = random(k, m, &mut rng);
         let a = at.t().as_standard_layout().into_owned();
@@ -386,7 +390,7 @@ mod tests {
     /// Computing the columns in two pieces (as two threads do) gives the same bits.
     #[test]
     fn column_split_is_bit_identical() {
-        let mut rng = SplitMix64::new(4);
+        let mut rng = SeededRng::splitmix64(4);
         let (m, k, n) = (9, 40, 200);
         let a = random(m, k, &mut rng);
         let b = random(k, n, &mut rng);

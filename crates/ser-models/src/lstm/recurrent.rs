@@ -6,11 +6,11 @@
 //! (input, forget, cell candidate, output) like Keras.
 
 use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Slice, linalg::general_mat_mul};
+use ser_data::SeededRng;
 use serde::{Deserialize, Serialize};
 
 use super::init::{glorot_uniform, orthogonal};
 use super::packed::PreparedRhs;
-use super::rng::SplitMix64;
 use super::scalar::Scalar;
 use pulp::{Arch, Simd, WithSimd};
 
@@ -19,7 +19,7 @@ use pulp::{Arch, Simd, WithSimd};
 /// `h` unchanged, so a many-to-one layer returns the state after the last real step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound = "")]
-pub struct LstmLayer<F: Scalar> {
+pub(crate) struct LstmLayer<F: Scalar> {
     w_x: Array2<F>,
     w_h: Array2<F>,
     b: Array1<F>,
@@ -28,7 +28,7 @@ pub struct LstmLayer<F: Scalar> {
 
 /// What the forward pass keeps for back-propagation.
 #[derive(Debug, Clone)]
-pub struct LstmCache<F> {
+pub(crate) struct LstmCache<F> {
     x: Array2<F>,
     gates: Array2<F>,
     h: Array2<F>,
@@ -40,15 +40,15 @@ pub struct LstmCache<F> {
 
 /// Gradients of an LSTM layer's parameters and (optionally) of its input.
 #[derive(Debug, Clone)]
-pub struct LstmGrads<F> {
+pub(crate) struct LstmGrads<F> {
     /// Gradient of the input weights (inputs × 4·units).
-    pub w_x: Array2<F>,
+    pub(crate) w_x: Array2<F>,
     /// Gradient of the recurrent weights (units × 4·units).
-    pub w_h: Array2<F>,
+    pub(crate) w_h: Array2<F>,
     /// Gradient of the bias (4·units).
-    pub b: Array1<F>,
+    pub(crate) b: Array1<F>,
     /// Gradient of the layer's input, `(T·B) × inputs`, when asked for.
-    pub dx: Option<Array2<F>>,
+    pub(crate) dx: Option<Array2<F>>,
 }
 
 /// The contiguous buffer of an array this module allocated itself (always standard layout).
@@ -69,7 +69,12 @@ fn is_active(lengths: Option<&[usize]>, t: usize, r: usize) -> bool {
 impl<F: Scalar> LstmLayer<F> {
     /// Keras initialisation: Glorot-uniform `W_x`, orthogonal `W_h`, zero bias except the
     /// forget gate's, which starts at 1.
-    pub fn new(inputs: usize, units: usize, return_sequences: bool, rng: &mut SplitMix64) -> Self {
+    pub(crate) fn new(
+        inputs: usize,
+        units: usize,
+        return_sequences: bool,
+        rng: &mut SeededRng,
+    ) -> Self {
         let mut b = Array1::zeros(4 * units);
         b.slice_axis_mut(Axis(0), Slice::from(units..2 * units))
             .fill(F::one());
@@ -82,32 +87,32 @@ impl<F: Scalar> LstmLayer<F> {
     }
 
     /// Features per input step.
-    pub fn inputs(&self) -> usize {
+    pub(crate) fn inputs(&self) -> usize {
         self.w_x.nrows()
     }
 
     /// Hidden units (the width of `h` and `c`).
-    pub fn units(&self) -> usize {
+    pub(crate) fn units(&self) -> usize {
         self.w_h.nrows()
     }
 
     /// Whether the layer outputs `h` at every step (`true`) or only after the last (`false`).
-    pub fn return_sequences(&self) -> bool {
+    pub(crate) fn return_sequences(&self) -> bool {
         self.return_sequences
     }
 
     /// Input weights, inputs × 4·units, gate blocks `[i, f, g, o]`.
-    pub fn w_x(&self) -> &Array2<F> {
+    pub(crate) fn w_x(&self) -> &Array2<F> {
         &self.w_x
     }
 
     /// Recurrent weights, units × 4·units.
-    pub fn w_h(&self) -> &Array2<F> {
+    pub(crate) fn w_h(&self) -> &Array2<F> {
         &self.w_h
     }
 
     /// Bias, 4·units.
-    pub fn b(&self) -> &Array1<F> {
+    pub(crate) fn b(&self) -> &Array1<F> {
         &self.b
     }
 
@@ -120,7 +125,7 @@ impl<F: Scalar> LstmLayer<F> {
     /// each in `1..=steps`) marks the real steps. Returns the output — `(steps·B) × units`
     /// with `return_sequences`, else `B × units` — and, when `keep_cache`, what
     /// [`Self::backward`] needs. The caller guarantees the shapes.
-    pub fn forward(
+    pub(crate) fn forward(
         &self,
         x: Array2<F>,
         steps: usize,
@@ -215,7 +220,7 @@ impl<F: Scalar> LstmLayer<F> {
 
     /// Back-propagation through time. `dout` is the loss gradient of the forward output
     /// (same shape). Returns the parameter gradients and, when `need_dx`, the input gradient.
-    pub fn backward(
+    pub(crate) fn backward(
         &self,
         cache: LstmCache<F>,
         dout: ArrayView2<'_, F>,

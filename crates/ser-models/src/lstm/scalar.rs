@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// A float the network can run on (`f32` or `f64`), with the slice-wide activations the LSTM
-/// applies to its gates.
+/// applies to its gates. Implemented for `f32` and `f64` only: its `Rhs` bound is a trait
+/// that code outside this crate cannot name.
 pub trait Scalar: NdFloat + Default + Serialize + DeserializeOwned {
     /// How a right-hand matrix multiplied many times (the recurrent weights) is prepared:
     /// packed for the SIMD kernel (`f32`) or kept plain (`f64`).
@@ -97,7 +98,7 @@ impl Scalar for f32 {
 /// slices vectorise. Inputs are clamped to `[-87.3, 88.3]`, where the result stays finite and
 /// normal; relative error is a few ulp.
 #[inline(always)]
-pub fn exp_f32(x: f32) -> f32 {
+pub(crate) fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;

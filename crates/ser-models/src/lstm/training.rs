@@ -4,12 +4,12 @@
 
 use ndarray::{Array2, ArrayView1, ArrayView3};
 use rayon::prelude::*;
+use ser_data::{SeededRng, stratified_split_with_rng};
 use serde::{Deserialize, Serialize};
 
 use super::network::{BatchLoss, Grads, Network, SeqBatch};
 use super::optimizer::{Adam, AdamConfig};
 use super::recurrent::Workspace;
-use super::rng::SplitMix64;
 use super::scalar::Scalar;
 use crate::ModelError;
 
@@ -229,33 +229,6 @@ impl History {
     }
 }
 
-/// Indices of a stratified split: about `fraction` of each class (rounded) goes to the second
-/// list, shuffled with `rng`. Both lists come back in ascending order.
-pub fn stratified_split(
-    y: ArrayView1<'_, usize>,
-    n_classes: usize,
-    fraction: f64,
-    rng: &mut SplitMix64,
-) -> (Vec<usize>, Vec<usize>) {
-    let mut by_class = vec![Vec::new(); n_classes];
-    for (i, &c) in y.iter().enumerate() {
-        if let Some(v) = by_class.get_mut(c) {
-            v.push(i);
-        }
-    }
-    let (mut keep, mut held) = (Vec::new(), Vec::new());
-    for mut idx in by_class {
-        rng.shuffle(&mut idx);
-        let k = ((idx.len() as f64) * fraction).round() as usize;
-        let k = k.min(idx.len().saturating_sub(1)); // each present class keeps a sample
-        held.extend_from_slice(&idx[..k]);
-        keep.extend_from_slice(&idx[k..]);
-    }
-    keep.sort_unstable();
-    held.sort_unstable();
-    (keep, held)
-}
-
 /// Copies samples `idx` of `x` (samples × steps × features) into the network's time-major
 /// layout; returns the batch matrix and the lengths of those samples (if any).
 pub(crate) fn gather_x<F: Scalar>(
@@ -295,7 +268,7 @@ pub(crate) fn batch_grads<F: Scalar>(
     data: &SequenceSet<'_>,
     idx: &[usize],
     chunks: usize,
-    dropout: Option<&SplitMix64>,
+    dropout: Option<&SeededRng>,
     workspaces: &mut Vec<Workspace<F>>,
 ) -> Result<(BatchLoss, Grads<F>), ModelError> {
     let scale = F::from_f64(1.0 / idx.len() as f64);
@@ -376,19 +349,20 @@ pub fn train<F: Scalar>(
             got: data.n_classes(),
         });
     }
-    let mut split_rng = SplitMix64::new(options.seed ^ 0x5EED_0000_0000_0001);
+    let mut split_rng = SeededRng::splitmix64(options.seed ^ 0x5EED_0000_0000_0001);
     let (mut train_idx, val_idx) = if options.validation_split > 0.0 {
-        stratified_split(
-            data.y(),
-            data.n_classes(),
-            options.validation_split,
-            &mut split_rng,
-        )
+        let labels = data.y().to_vec();
+        match stratified_split_with_rng(&labels, options.validation_split, &mut split_rng) {
+            Ok(split) => (split.train, split.test),
+            // The samples and the fraction were checked, so the one error left is a split with
+            // nothing held out (too few samples per class): train without validation.
+            Err(_) => ((0..data.len()).collect(), Vec::new()),
+        }
     } else {
         ((0..data.len()).collect(), Vec::new())
     };
-    let mut shuffle_rng = SplitMix64::new(options.seed ^ 0x5EED_0000_0000_0002);
-    let dropout_root = SplitMix64::new(options.seed ^ 0x5EED_0000_0000_0003);
+    let mut shuffle_rng = SeededRng::splitmix64(options.seed ^ 0x5EED_0000_0000_0002);
+    let dropout_root = SeededRng::splitmix64(options.seed ^ 0x5EED_0000_0000_0003);
     let mut adam = Adam::new(options.adam, &net.params_mut());
     let mut history = History::default();
     let mut best = f64::INFINITY;

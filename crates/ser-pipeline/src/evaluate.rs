@@ -2,21 +2,15 @@
 //! k-fold), cross-corpus train/test, and the random split beside them for comparison — the
 //! engine of the `evaluate` example.
 //!
-//! Every fold runs the same pipeline ([`pipeline`]): optional speaker normalisation (each side's
-//! speakers standardised with their own, label-free statistics), a [`StandardScaler`] fitted on
-//! the training rows, and a model whose hyper-parameter (SVM `C`, KNN `k`) is chosen by an inner
-//! cross-validation *inside the training fold*: speaker group k-fold when the training fold has
-//! at least three speakers, stratified k-fold otherwise (one or two training speakers cannot be
-//! split by speaker into a useful inner fold). No test row is seen before prediction.
+//! Every fold fits the same [`PipelineSpec`] that `train` saves ([`crate::fit`]) on the training
+//! rows and predicts the test rows with [`crate::FittedPipeline::predict_rows`], each test
+//! speaker normalised with its own label-free statistics; hyper-parameters are averaged over
+//! (ensemble) or chosen by an inner cross-validation *inside the training fold*. No test label
+//! is read.
 //!
 //! The headline accuracy, UAR and macro-F1 come from the confusion matrix pooled over all folds
 //! (every row is tested exactly once in `loso`, `group-kfold` and `kfold`); each fold's own
 //! accuracy and UAR are listed too, with their mean in [`EvalReport::mean_fold_uar`].
-//!
-//! [`StandardScaler`]: ser_models::StandardScaler
-
-pub mod functionals;
-pub mod pipeline;
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
@@ -24,51 +18,19 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Instant;
 
-use ndarray::Array2;
-use ser_audio::LoadOptions;
+use ndarray::{Array1, Array2};
+use ser_data::normalize::group_rows;
 use ser_data::{
     AugmentChain, Corpus, CorpusItem, Dataset, Emotion, Extractor, FeatureMatrix, FeatureOptions,
-    FnExtractor, LabelEncoder, Progress, ScanOptions, Split, feature_matrix, scan,
+    LabelEncoder, Progress, ScanOptions, SpeakerKey, Split, Utterance, feature_matrix, scan,
 };
-use ser_features::FeatureSpec;
-use ser_models::ConfusionMatrix;
+use ser_models::{ConfusionMatrix, argmax_rows};
 use serde::{Deserialize, Serialize};
 
-pub use pipeline::{InnerProtocol, ModelChoice, Normalisation, PipelineOptions, Selection};
-
-/// Why an evaluation could not run.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EvalError {
-    /// The corpus could not be read, encoded or split.
-    #[error(transparent)]
-    Data(#[from] ser_data::DataError),
-    /// A model could not be fitted or used.
-    #[error(transparent)]
-    Model(#[from] ser_models::ModelError),
-    /// Features could not be computed.
-    #[error(transparent)]
-    Features(#[from] ser_features::FeatureError),
-    /// A protocol, model or feature name that is not known, or a bad number in it.
-    #[error("invalid {what} {value:?}: {reason}")]
-    InvalidChoice {
-        /// What was being parsed (`protocol`, `model`, `features`, `normalisation`).
-        what: &'static str,
-        /// The text given.
-        value: String,
-        /// What is expected.
-        reason: String,
-    },
-    /// The data cannot support the protocol asked for.
-    #[error("{reason}")]
-    Unusable {
-        /// Why.
-        reason: String,
-    },
-}
-
-/// Result alias of this module.
-pub type Result<T> = std::result::Result<T, EvalError>;
+pub use crate::error::{PipelineError as EvalError, Result};
+use crate::fitted::{SpeakerContext, StatsSource, fit_with, normalise_by_keys};
+use crate::fold::InnerScore;
+use crate::spec::{InnerProtocol, PipelineSpec};
 
 /// How rows are split into training and test folds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -124,88 +86,13 @@ impl FromStr for Protocol {
     }
 }
 
-/// The clip vector each row holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeatureChoice {
-    /// The study's 40 mean MFCCs (study loading: 0.5 s offset, 3 s).
-    Mfcc40,
-    /// The study's enriched vector (`ser_features::FeatureSpec::Enriched`, study loading).
-    Enriched,
-    /// Functionals of MFCC, energy, pitch and spectral-balance contours over the whole clip
-    /// ([`functionals`]).
-    Functionals,
-}
-
-impl FeatureChoice {
-    /// Every choice, in a stable order.
-    pub const ALL: [FeatureChoice; 3] = [
-        FeatureChoice::Mfcc40,
-        FeatureChoice::Enriched,
-        FeatureChoice::Functionals,
-    ];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            FeatureChoice::Mfcc40 => "mfcc40",
-            FeatureChoice::Enriched => "enriched",
-            FeatureChoice::Functionals => "functionals",
-        }
-    }
-}
-
-impl fmt::Display for FeatureChoice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for FeatureChoice {
-    type Err = EvalError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        parse_named(s, "features", &FeatureChoice::ALL, |c| c.name())
-    }
-}
-
-/// Finds the option among `all` whose `name` equals `s` (trimmed, any case); otherwise an
-/// [`EvalError::InvalidChoice`] about `what` listing every name ("expected a, b or c").
-pub(crate) fn parse_named<T: Copy>(
-    s: &str,
-    what: &'static str,
-    all: &[T],
-    name: impl Fn(T) -> &'static str,
-) -> Result<T> {
-    if let Some(&found) = all
-        .iter()
-        .find(|&&c| name(c).eq_ignore_ascii_case(s.trim()))
-    {
-        return Ok(found);
-    }
-    let names: Vec<&str> = all.iter().map(|&c| name(c)).collect();
-    let expected = match names.split_last() {
-        Some((last, [])) => (*last).to_string(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
-    };
-    Err(EvalError::InvalidChoice {
-        what,
-        value: s.to_string(),
-        reason: format!("expected {expected}"),
-    })
-}
-
 /// Everything an evaluation needs besides the data.
 #[derive(Debug, Clone)]
 pub struct EvalOptions {
     /// Protocol; `None` picks [`default_protocol`].
     pub protocol: Option<Protocol>,
-    /// Clip vector.
-    pub features: FeatureChoice,
-    /// Normalisation, scaling, model and inner-CV settings.
-    pub pipeline: PipelineOptions,
-    /// Seed of every split and model.
-    pub seed: u64,
+    /// The pipeline every fold fits (its seed seeds the splits too).
+    pub spec: PipelineSpec,
     /// Feature cache folder (`None`: no cache).
     pub cache_dir: Option<PathBuf>,
     /// Progress bar while extracting.
@@ -213,8 +100,8 @@ pub struct EvalOptions {
     /// Augmented copies of every training clip (one per chain; empty: none). Test rows are
     /// never augmented.
     pub augment: Vec<AugmentChain>,
-    /// Give each augmented copy its own pseudo-speaker (`"OAF~pitch:2"`), so speaker
-    /// normalisation treats it as a voice of its own; it still joins only the folds where its
+    /// Give each augmented copy a voice of its own ([`SpeakerKey::voice`]), so speaker
+    /// normalisation treats it as another speaker; it still joins only the folds where its
     /// source speaker trains, and inner speaker folds keep it with its source.
     pub augment_as_voices: bool,
     /// Further corpora added whole to every training fold (labels mapped to the canonical
@@ -223,12 +110,12 @@ pub struct EvalOptions {
 }
 
 impl Default for EvalOptions {
+    /// What the `evaluate` command runs with no flags: the robust preset, the default
+    /// protocol, no augmentation, no extra corpora, no cache.
     fn default() -> Self {
         Self {
             protocol: None,
-            features: FeatureChoice::Functionals,
-            pipeline: PipelineOptions::default(),
-            seed: 42,
+            spec: PipelineSpec::default(),
             cache_dir: None,
             progress: Progress::Auto,
             augment: Vec::new(),
@@ -257,7 +144,7 @@ pub struct FoldResult {
     /// `n_train`).
     pub n_train_extra: usize,
     /// Every candidate's inner cross-validation score in this fold.
-    pub inner_scores: Vec<pipeline::InnerScore>,
+    pub inner_scores: Vec<InnerScore>,
 }
 
 /// What `evaluate` prints.
@@ -307,12 +194,14 @@ pub struct EvalReport {
     pub cache_computed: usize,
     /// Wall-clock seconds (features and folds).
     pub seconds: f64,
+    /// The whole pipeline spec every fold fitted.
+    pub spec: PipelineSpec,
 }
 
 /// `loso` for corpora with 2–12 speakers, `group-kfold:4` above that, and `kfold:5` when the
 /// corpus has a single speaker (nothing to hold out by speaker).
 pub fn default_protocol(dataset: &Dataset) -> Protocol {
-    match distinct(&dataset.speakers).len() {
+    match distinct_keys(dataset).len() {
         0 | 1 => Protocol::KFold(5),
         2..=12 => Protocol::Loso,
         _ => Protocol::GroupKFold(4),
@@ -321,6 +210,11 @@ pub fn default_protocol(dataset: &Dataset) -> Protocol {
 
 fn distinct(v: &[String]) -> BTreeSet<&str> {
     v.iter().map(String::as_str).collect()
+}
+
+/// Distinct speakers (corpus and id; augmented voices count with their source).
+fn distinct_keys(d: &Dataset) -> BTreeSet<SpeakerKey> {
+    d.speaker_keys(false).into_iter().collect()
 }
 
 /// Scans `dir` (any scheme `ser-data` reads) with default options.
@@ -335,32 +229,6 @@ pub fn scan_corpus(dir: &Path) -> Result<Corpus> {
         });
     }
     Ok(corpus)
-}
-
-/// The feature extractor of `choice` and the load options it expects.
-///
-/// # Errors
-/// Feature plan errors.
-pub fn extractor(choice: FeatureChoice) -> Result<(Box<dyn Extractor>, LoadOptions)> {
-    Ok(match choice {
-        FeatureChoice::Mfcc40 => (Box::new(FeatureSpec::Mfcc40Mean), LoadOptions::study()),
-        FeatureChoice::Enriched => (Box::new(FeatureSpec::Enriched), LoadOptions::study()),
-        FeatureChoice::Functionals => {
-            // The whole clip: the functionals find the active frames themselves.
-            let plans = functionals::Functionals::new(22_050)?;
-            let x = FnExtractor::new(
-                "ser evaluate functionals v1",
-                move |s: &[f32], rate: u32| {
-                    if rate == 22_050 {
-                        plans.extract(s)
-                    } else {
-                        functionals::Functionals::new(rate)?.extract(s)
-                    }
-                },
-            );
-            (Box::new(x), LoadOptions::default())
-        }
-    })
 }
 
 /// An extractor that first applies an augmentation chain; the clip's seed is the run's seed
@@ -420,20 +288,20 @@ pub fn extract_augmented(
     opts: &EvalOptions,
     chain: Option<&AugmentChain>,
 ) -> Result<FeatureMatrix> {
-    let (base, load) = extractor(opts.features)?;
+    let base = opts.spec.features.spec;
     let fo = FeatureOptions {
         cache_dir: opts.cache_dir.clone(),
         progress: opts.progress,
         classes,
-        load,
+        load: opts.spec.features.load_options(),
     };
     Ok(match chain {
-        None => feature_matrix(items, base.as_ref(), &fo)?,
+        None => feature_matrix(items, &base, &fo)?,
         Some(chain) => {
             let x = Augmenting {
-                base: base.as_ref(),
+                base: &base,
                 chain,
-                seed: opts.seed,
+                seed: opts.spec.seed,
             };
             feature_matrix(items, &x, &fo)?
         }
@@ -451,7 +319,7 @@ fn augmentation_text(opts: &EvalOptions) -> String {
             plan.len(),
             if plan.len() == 1 { "y" } else { "ies" },
             if opts.augment_as_voices {
-                ", each copy its own pseudo-speaker"
+                ", each copy a voice of its own"
             } else {
                 ", with its source speaker"
             }
@@ -520,7 +388,7 @@ pub fn stack(sets: &[Dataset]) -> Result<Dataset> {
         ndarray::concatenate(ndarray::Axis(0), &views).map_err(|e| EvalError::Unusable {
             reason: format!("stacking rows: {e}"),
         })?;
-    Ok(Dataset::new(
+    let mut out = Dataset::new(
         records,
         sets.iter()
             .flat_map(|d| d.targets.iter().copied())
@@ -530,11 +398,16 @@ pub fn stack(sets: &[Dataset]) -> Result<Dataset> {
             .flat_map(|d| d.speakers.iter().cloned())
             .collect(),
         sets.iter().flat_map(|d| d.paths.iter().cloned()).collect(),
-    )?)
+    )?;
+    out.provenance = sets
+        .iter()
+        .flat_map(|d| (0..d.len()).map(|i| d.provenance_of(i)))
+        .collect();
+    Ok(out)
 }
 
-/// The augmented copies of `items` for `opts.augment`, in `classes`' order; with
-/// `opts.augment_as_voices` each copy's speakers become `"SPEAKER~CHAIN"`.
+/// The augmented copies of `items` for `opts.augment`, in `classes`' order; every row records
+/// its chain in [`ser_data::Provenance::augmentation`].
 ///
 /// # Errors
 /// As [`extract_augmented`].
@@ -551,18 +424,15 @@ pub fn augmented_copies(
         stats.hits += fm.cache.hits;
         stats.computed += fm.cache.computed;
         let mut d = fm.dataset;
-        if opts.augment_as_voices {
-            for s in &mut d.speakers {
-                *s = format!("{s}~{chain}");
-            }
-        }
+        d.set_augmentation(&chain.to_string());
         copies.push(d);
     }
     Ok((copies, stats))
 }
 
 /// The extra training corpora of `opts.extra_train`, restricted to `classes` (canonical
-/// emotion names) and encoded in their order; speakers are prefixed with the folder's name.
+/// emotion names) and encoded in their order; every row records its folder in
+/// [`ser_data::Provenance::corpus`].
 ///
 /// # Errors
 /// As [`scan_corpus`] and [`extract`].
@@ -591,13 +461,8 @@ pub fn extra_corpora(
         stats.hits += fm.cache.hits;
         stats.computed += fm.cache.computed;
         failed += fm.failed.len();
-        let name = dir
-            .file_name()
-            .map_or_else(|| "extra".to_string(), |n| n.to_string_lossy().into_owned());
         let mut d = fm.dataset;
-        for s in &mut d.speakers {
-            *s = format!("{name}/{s}");
-        }
+        d.set_corpus(&dir.display().to_string());
         out.push(d);
     }
     Ok((out, stats, failed))
@@ -654,9 +519,12 @@ impl Pooled {
     ) -> Result<()> {
         let (train, n_extra) = extras.extend(train)?;
         let train = &train;
-        let fit = pipeline::fit_predict_detailed(train, test, &opts.pipeline, opts.seed)?;
-        let (pred, chosen) = (fit.predictions, fit.chosen);
-        let cm = ConfusionMatrix::new(test.targets.view(), pred.view(), self.counts.nrows())?;
+        let fit = fold_fit(train, test, &opts.spec, opts.augment_as_voices)?;
+        let cm = ConfusionMatrix::new(
+            test.targets.view(),
+            fit.predictions.view(),
+            self.counts.nrows(),
+        )?;
         self.counts += cm.counts();
         self.folds.push(FoldResult {
             test_speakers: distinct(&test.speakers)
@@ -667,7 +535,7 @@ impl Pooled {
             n_test: test.len(),
             accuracy: cm.accuracy(),
             uar: cm.uar(),
-            chosen,
+            chosen: fit.chosen,
             n_train_extra: n_extra,
             inner_scores: fit.inner_scores,
         });
@@ -696,17 +564,17 @@ impl Pooled {
             self.folds.iter().map(|f| f.uar).sum::<f64>() / self.folds.len().max(1) as f64;
         Ok(EvalReport {
             protocol: protocol.to_string(),
-            features: opts.features.to_string(),
-            model: opts.pipeline.model.to_string(),
-            normalisation: opts.pipeline.normalisation.to_string(),
-            selection: opts.pipeline.selection_text(),
+            features: opts.spec.features.spec.to_string(),
+            model: opts.spec.model.kind.to_string(),
+            normalisation: opts.spec.normalisation.to_string(),
+            selection: opts.spec.selection_text(),
             augmentation: augmentation_text(opts),
             extra_train: opts
                 .extra_train
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect(),
-            adaptation: opts.pipeline.adaptation_text(),
+            adaptation: opts.spec.adaptation_text(),
             folds: self.folds,
             accuracy: cm.accuracy(),
             uar: cm.uar(),
@@ -721,6 +589,7 @@ impl Pooled {
             cache_hits: 0,
             cache_computed: 0,
             seconds: 0.0,
+            spec: opts.spec.clone(),
         })
     }
 }
@@ -745,12 +614,12 @@ pub fn evaluate_dataset_with(
 ) -> Result<EvalReport> {
     let protocol = opts.protocol.unwrap_or_else(|| default_protocol(dataset));
     let mut pooled = Pooled::new(dataset.classes.len());
-    for split in folds(dataset, protocol, opts.seed)? {
+    for split in folds(dataset, protocol, opts.spec.seed)? {
         let (train, test) = dataset.apply(&split)?;
         pooled.add(&train, &test, extras, opts)?;
     }
     let mut report = pooled.report(protocol, dataset.classes.clone(), opts)?;
-    report.n_speakers = distinct(&dataset.speakers).len();
+    report.n_speakers = distinct_keys(dataset).len();
     Ok(report)
 }
 
@@ -850,19 +719,16 @@ pub fn evaluate_multi(
         computed += fa.cache.computed;
         failed += fa.failed.len();
         let mut d = fa.dataset;
+        let corpus = train_dirs[k].display().to_string();
         if train.len() > 1 {
-            for s in &mut d.speakers {
-                *s = format!("train{k}/{s}");
-            }
+            d.set_corpus(&corpus);
         }
         let (copies, st) = augmented_copies(&items, &classes, opts)?;
         hits += st.hits;
         computed += st.computed;
         for mut copy in copies {
             if train.len() > 1 {
-                for s in &mut copy.speakers {
-                    *s = format!("train{k}/{s}");
-                }
+                copy.set_corpus(&corpus);
             }
             augmented.push(copy);
         }
@@ -877,13 +743,13 @@ pub fn evaluate_multi(
     let mut pooled = Pooled::new(encoder.n_classes());
     pooled.add(&train_set, &fb.dataset, &extras, opts)?;
     let mut report = pooled.report(Protocol::Cross, classes, opts)?;
-    report.n_speakers = distinct(&train_set.speakers).len()
+    report.n_speakers = distinct_keys(&train_set).len()
         + extras
             .corpora
             .iter()
-            .map(|d| distinct(&d.speakers).len())
+            .map(|d| distinct_keys(d).len())
             .sum::<usize>()
-        + distinct(&fb.dataset.speakers).len();
+        + distinct_keys(&fb.dataset).len();
     report.failed_files = failed;
     report.cache_hits = hits;
     report.cache_computed = computed;
@@ -891,55 +757,104 @@ pub fn evaluate_multi(
     Ok(report)
 }
 
+/// What [`fit_predict`] returns for one fold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldFit {
+    /// Predicted class of every test row (the argmax of [`Self::scores`]).
+    pub predictions: Array1<usize>,
+    /// Class probabilities of every test row.
+    pub scores: Array2<f32>,
+    /// The fitted model(s) in words, with inner UARs and the inner fold kind.
+    pub chosen: String,
+    /// Every candidate's inner score (empty when nothing was chosen).
+    pub inner_scores: Vec<InnerScore>,
+}
+
+/// One fold: [`crate::fit`] `spec` on `train`, then predict `test`, each test speaker
+/// normalised with its own statistics and the test rows self-trained on together. Augmented
+/// training copies are voices of their own.
+///
+/// # Errors
+/// Normalisation, scaling and model errors.
+pub fn fit_predict(train: &Dataset, test: &Dataset, spec: &PipelineSpec) -> Result<FoldFit> {
+    fold_fit(train, test, spec, true)
+}
+
+/// The speaker context of `rows` grouped by `keys`: each group's statistics from its own rows.
+fn context_of(
+    fitted: &crate::FittedPipeline,
+    rows: &Array2<f32>,
+    keys: &[SpeakerKey],
+) -> Result<SpeakerContext> {
+    let mut ctx = SpeakerContext {
+        stats: Vec::new(),
+        row_group: vec![None; rows.nrows()],
+    };
+    if !fitted.per_speaker() {
+        return Ok(ctx);
+    }
+    for (g, members) in group_rows(keys).into_values().enumerate() {
+        let own = rows.select(ndarray::Axis(0), &members);
+        ctx.stats
+            .push((fitted.speaker_stats(own.view())?, StatsSource::Speaker));
+        for i in members {
+            ctx.row_group[i] = Some(g);
+        }
+    }
+    Ok(ctx)
+}
+
+fn fold_fit(
+    train: &Dataset,
+    test: &Dataset,
+    spec: &PipelineSpec,
+    augment_as_voices: bool,
+) -> Result<FoldFit> {
+    let test_keys = test.speaker_keys(true);
+    let unlabelled = if spec.model.inner == InnerProtocol::Reverse {
+        Some(normalise_by_keys(
+            test.records.view(),
+            &test_keys,
+            spec.normalisation,
+        )?)
+    } else {
+        None
+    };
+    let fitted = fit_with(
+        spec,
+        train,
+        &train.speaker_keys(augment_as_voices),
+        unlabelled.as_ref().map(|u| u.view()),
+    )?;
+    let ctx = context_of(&fitted, &test.records, &test_keys)?;
+    let p = fitted.predict_rows(test.records.view(), &ctx)?;
+    Ok(FoldFit {
+        predictions: argmax_rows(p.probabilities.view()),
+        scores: p.probabilities,
+        chosen: fitted.chosen().to_owned(),
+        inner_scores: fitted.inner_scores().to_vec(),
+    })
+}
+
+/// The inner folds [`crate::fit`] would use on `train` to choose hyper-parameters
+/// ([`crate::Selection::Inner`]), and what they group by (`"speakers"`, `"texts"`,
+/// `"pseudo-voices"` or `"rows"`).
+///
+/// # Errors
+/// Split errors (e.g. fewer rows per class than folds).
+pub fn inner_folds(train: &Dataset, spec: &PipelineSpec) -> Result<(Vec<Split>, &'static str)> {
+    let texts: Vec<Option<Utterance>> = train.paths.iter().map(|p| Utterance::of(p)).collect();
+    crate::fold::inner_splits(
+        train.targets.view(),
+        &train.speaker_keys(true),
+        &texts,
+        spec,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn named_choices_parse_any_case_and_list_every_name_when_unknown() {
-        use pipeline::{InnerProtocol, Selection, parse_scheme};
-        assert_eq!(
-            " Ensemble ".parse::<Selection>().unwrap(),
-            Selection::Ensemble
-        );
-        assert_eq!(
-            parse_scheme("OVO").unwrap(),
-            ser_models::MultiClass::OneVsOne
-        );
-        let reason = |e: EvalError| match e {
-            EvalError::InvalidChoice { what, reason, .. } => format!("{what}: {reason}"),
-            other => panic!("unexpected error {other}"),
-        };
-        let cases = [
-            (
-                reason("x".parse::<FeatureChoice>().unwrap_err()),
-                "features: expected mfcc40, enriched or functionals",
-            ),
-            (
-                reason("x".parse::<ModelChoice>().unwrap_err()),
-                "model: expected svm, knn, lstm or svm+knn",
-            ),
-            (
-                reason("x".parse::<Normalisation>().unwrap_err()),
-                "normalisation: expected none, speaker or speaker-center",
-            ),
-            (
-                reason("x".parse::<InnerProtocol>().unwrap_err()),
-                "inner protocol: expected auto, rows, text, voices or reverse",
-            ),
-            (
-                reason("x".parse::<Selection>().unwrap_err()),
-                "selection: expected inner or ensemble",
-            ),
-            (
-                reason(parse_scheme("x").unwrap_err()),
-                "multi-class scheme: expected ovr or ovo",
-            ),
-        ];
-        for (got, want) in cases {
-            assert_eq!(got, want);
-        }
-    }
 
     #[test]
     fn protocols_parse_and_print() {
@@ -956,10 +871,5 @@ mod tests {
                 })
             ));
         }
-        assert_eq!(
-            "Functionals".parse::<FeatureChoice>().unwrap(),
-            FeatureChoice::Functionals
-        );
-        assert!("mfcc13".parse::<FeatureChoice>().is_err());
     }
 }

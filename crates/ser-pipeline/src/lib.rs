@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod evaluate;
+mod fitted;
+mod fold;
+mod model_file;
+mod predict;
+mod spec;
+mod train;
+
+pub use error::{PipelineError, Result};
+pub use fitted::{FittedPipeline, Predictions, SpeakerContext, StatsSource, fit};
+pub use fold::{InnerScore, softmax_mean};
+pub use model_file::{FORMAT_NAME, FORMAT_VERSION, MAX_MODEL_FILE_BYTES, read_limited};
+pub use predict::{
+    FilePrediction, Grouping, WindowPrediction, predict_files, predict_windows, windows_of,
+};
+pub use ser_data::normalize::GroupStats;
+pub use spec::{
+    InnerProtocol, ModelChoice, ModelSpec, Normalisation, PipelineSpec, Preset, Scaling, Selection,
+    SelfTraining, parse_scheme, scheme_name,
+};
+pub use train::{TrainReport, train_dir};
