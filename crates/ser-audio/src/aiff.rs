@@ -161,12 +161,27 @@ fn pcm_format(bits: u16) -> Result<SampleFormat, Fault> {
 
 /// An IEEE 754 80-bit extended float (sign, 15-bit exponent, 64-bit mantissa
 /// with explicit integer bit) as a whole sample rate, truncated.
+///
+/// A NaN or an infinity is [`Fault::Corrupt`] ("not a finite number"); zero,
+/// negative and out-of-range rates are [`Fault::InvalidRate`].
 pub(crate) fn extended_to_rate(b: [u8; 10]) -> Result<u32, Fault> {
     let negative = b[0] & 0x80 != 0;
     let exponent = i32::from(u16::from_be_bytes([b[0] & 0x7F, b[1]]));
     let mut m = [0u8; 8];
     m.copy_from_slice(&b[2..10]);
     let mantissa = u64::from_be_bytes(m);
+    if exponent == 0x7FFF {
+        // All exponent bits set: an infinity (fraction bits 0) or a NaN, whatever
+        // the sign and the explicit integer bit.
+        let what = if mantissa << 1 == 0 {
+            if negative { "-infinity" } else { "infinity" }
+        } else {
+            "NaN"
+        };
+        return Err(Fault::Corrupt(format!(
+            "the sample rate is not a finite number (the 80-bit float in `COMM` is {what})"
+        )));
+    }
     let value = if mantissa == 0 {
         0.0
     } else {
@@ -242,5 +257,27 @@ mod tests {
             extended_to_rate(huge),
             Err(Fault::InvalidRate(..))
         ));
+    }
+
+    #[test]
+    fn extended_nan_and_infinity_are_not_finite_rates() {
+        let cases: [([u8; 10], &str); 4] = [
+            ([0x7F, 0xFF, 0xC0, 0, 0, 0, 0, 0, 0, 0], "NaN"),
+            (
+                [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+                "NaN",
+            ),
+            ([0x7F, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0], "infinity"),
+            ([0xFF, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0], "-infinity"),
+        ];
+        for (bytes, what) in cases {
+            match extended_to_rate(bytes) {
+                Err(Fault::Corrupt(reason)) => {
+                    assert!(reason.contains("not a finite number"), "{reason}");
+                    assert!(reason.contains(&format!("is {what})")), "{reason}");
+                }
+                other => panic!("{bytes:02x?}: {other:?}"),
+            }
+        }
     }
 }

@@ -87,15 +87,38 @@ pub enum AudioError {
     },
     /// A sample rate outside what this crate handles: 0, above
     /// [`MAX_SAMPLE_RATE`](crate::MAX_SAMPLE_RATE), or a resampling ratio
-    /// beyond [`MAX_RATIO`](crate::MAX_RATIO).
+    /// beyond [`MAX_RATIO`](crate::MAX_RATIO) (then `rate` is the file's
+    /// own rate and the reason names the rates the target accepts). A header
+    /// whose rate is not a finite number (an AIFF NaN) is [`AudioError::Corrupt`].
     #[error("{}: invalid sample rate {rate} Hz: {reason}", path.display())]
     InvalidRate {
         /// The file read (empty for in-memory resampling).
         path: PathBuf,
-        /// The offending rate.
+        /// The offending rate: the file's (or, for a bad target in the
+        /// options, the target's).
         rate: u32,
         /// Why it is refused.
         reason: String,
+    },
+    /// A load would return more samples than the limit,
+    /// [`LoadOptions::MAX_SAMPLES`](crate::LoadOptions::MAX_SAMPLES): found from
+    /// the header's frame count and the resampling ratio, before anything is
+    /// decoded or allocated. Only the part `offset`/`duration` select counts, so
+    /// a window of a long file loads.
+    #[error(
+        "{}: too long to load at once: {seconds:.1} s of audio would be {samples} samples, \
+         more than the limit of {limit}; load a part of it (offset and duration)",
+        path.display()
+    )]
+    TooLong {
+        /// The file read.
+        path: PathBuf,
+        /// Samples (all channels) the load would return.
+        samples: u64,
+        /// The most a load may return.
+        limit: u64,
+        /// Length of the audio asked for, in seconds.
+        seconds: f64,
     },
     /// [`LoadOptions`](crate::LoadOptions) that cannot be honoured
     /// (negative or non-finite offset, non-positive duration).
@@ -122,6 +145,7 @@ impl AudioError {
             | Self::NoSamples { path, .. }
             | Self::NonFinite { path, .. }
             | Self::InvalidRate { path, .. }
+            | Self::TooLong { path, .. }
             | Self::InvalidOptions { path, .. } => path,
         }
     }
@@ -137,7 +161,15 @@ pub(crate) enum Fault {
     Corrupt(String),
     NonFinite(u64),
     InvalidRate(u32, String),
-    NoSamples { total_frames: u64, start_frame: u64 },
+    NoSamples {
+        total_frames: u64,
+        start_frame: u64,
+    },
+    TooLong {
+        samples: u64,
+        limit: u64,
+        seconds: f64,
+    },
 }
 
 impl Fault {
@@ -159,6 +191,16 @@ impl Fault {
                 path,
                 total_frames,
                 start_frame,
+            },
+            Self::TooLong {
+                samples,
+                limit,
+                seconds,
+            } => AudioError::TooLong {
+                path,
+                samples,
+                limit,
+                seconds,
             },
         }
     }

@@ -14,4 +14,4 @@ mod wav;
 pub use error::AudioError;
 pub use info::{AudioInfo, Container, Endian, SampleFormat};
 pub use load::{Audio, LoadOptions, load, load_bytes, probe, probe_bytes};
-pub use resample::{MAX_RATIO, MAX_SAMPLE_RATE, Resampler, resample};
+pub use resample::{MAX_RATIO, MAX_SAMPLE_RATE, ResampleStream, Resampler, resample};

@@ -3,12 +3,15 @@
 use std::fs::{self, File};
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::chunk::Source;
 use crate::decode::decode;
 use crate::error::{AudioError, Fault};
 use crate::info::{AudioInfo, Container, Layout};
-use crate::resample::{cached_plan, check_rate};
+use crate::resample::{
+    BLOCK, ResampleStream, Resampler, cached_plan, check_rate, check_ratio, output_frames,
+};
 use crate::sniff::{SNIFF_LEN, sniff};
 use crate::{aiff, wav};
 
@@ -16,6 +19,18 @@ use crate::{aiff, wav};
 ///
 /// Setters consume and return the options, so they chain:
 /// `LoadOptions::native().offset(1.0).duration(Some(2.0))`.
+///
+/// **Memory budget.** A load returns at most [`LoadOptions::MAX_SAMPLES`]
+/// samples (30 minutes of mono audio at 22050 Hz, 159 MB of `f32`); a longer
+/// result is refused with [`AudioError::TooLong`], naming the file, before
+/// anything is decoded or allocated. The count comes from the header's frame
+/// count, the cut and the resampling ratio, so only the part `offset` and
+/// `duration` select counts: a 3 s window of a 2-hour file loads, while a
+/// whole 4 MB file at 87 Hz (1 G samples at 22050 Hz) is refused. Decoding,
+/// mixing and resampling run block by block, so besides the result a load
+/// holds only a fixed scratch (about 1 MB, plus the cached filter table).
+/// For audio of any length, load windows, or feed a
+/// [`ResampleStream`](crate::ResampleStream) piece by piece.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LoadOptions {
     /// Target sample rate in Hz; `None` keeps the file's own rate.
@@ -41,6 +56,17 @@ impl Default for LoadOptions {
 }
 
 impl LoadOptions {
+    /// The most samples (all channels together) one load may return: 30
+    /// minutes of mono audio at 22050 Hz, 39 690 000 samples (159 MB of `f32`).
+    ///
+    /// Counted before anything is decoded: the frames `offset`/`duration`
+    /// select, times `sample_rate / file rate` when resampling (rounded up as
+    /// the resampler rounds), times the channels kept. Without resampling that
+    /// is also the number of samples decoded; with resampling the decoded
+    /// samples stream through the filter in blocks and are never held whole.
+    /// More gives [`AudioError::TooLong`].
+    pub const MAX_SAMPLES: usize = 30 * 60 * 22_050;
+
     /// The study's loading: 22050 Hz, mono, offset 0.5 s, duration 3 s.
     pub fn study() -> Self {
         Self {
@@ -139,6 +165,11 @@ impl Audio {
 /// the file ends first: a short clip gives what there is); average the
 /// channels if `mono`; resample each channel to `sample_rate` if it differs.
 ///
+/// The frames are read, decoded, mixed and resampled in blocks, so the memory
+/// used is the result plus a fixed scratch (about a megabyte). A result longer
+/// than [`LoadOptions::MAX_SAMPLES`] is refused with [`AudioError::TooLong`]
+/// before anything is decoded or allocated.
+///
 /// An offset at or past the end of the file (or a duration shorter than one
 /// frame) gives [`AudioError::NoSamples`], where librosa returns an empty array;
 /// so does a file with no frames at all.
@@ -152,15 +183,16 @@ pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Audio, AudioEr
         .len();
     let mut reader = BufReader::with_capacity(8192, file);
     let layout = parse(&mut reader, len).map_err(|f| f.at(path))?;
-    let range = frame_range(&layout, opts).map_err(|f| f.at(path))?;
-    let (lo, n) = byte_range(&layout, range);
-    // Only the frames asked for are read; `n` is bounded by the file's real size.
-    let mut bytes = vec![0u8; n];
+    let job = Job::new(&layout, opts).map_err(|f| f.at(path))?;
+    // Only the frames asked for are read; they lie in the file (`layout.frames`
+    // counts only whole frames present).
     reader
-        .seek(SeekFrom::Start(lo))
-        .and_then(|_| reader.read_exact(&mut bytes))
+        .seek(SeekFrom::Start(job.byte_offset(&layout)))
         .map_err(|e| io_error(path, e))?;
-    finish(&bytes, &layout, range, opts).map_err(|f| f.at(path))
+    job.run(&mut reader, &layout).map_err(|f| match f {
+        Fault::Io(e) => io_error(path, e),
+        f => f.at(path),
+    })
 }
 
 /// [`load`] from bytes in memory; `name` is used only in errors (and for nothing else).
@@ -168,10 +200,10 @@ pub fn load_bytes(bytes: &[u8], name: &Path, opts: &LoadOptions) -> Result<Audio
     opts.check(name)?;
     let mut cursor = Cursor::new(bytes);
     let layout = parse(&mut cursor, bytes.len() as u64).map_err(|f| f.at(name))?;
-    let range = frame_range(&layout, opts).map_err(|f| f.at(name))?;
-    let (lo, len) = byte_range(&layout, range);
-    let lo = lo as usize;
-    finish(&bytes[lo..lo + len], &layout, range, opts).map_err(|f| f.at(name))
+    let job = Job::new(&layout, opts).map_err(|f| f.at(name))?;
+    let lo = usize::try_from(job.byte_offset(&layout)).unwrap_or(usize::MAX);
+    let mut data = bytes.get(lo..).unwrap_or_default();
+    job.run(&mut data, &layout).map_err(|f| f.at(name))
 }
 
 /// Reads a file's headers only: container, sample format, rate, channels, frames.
@@ -221,88 +253,216 @@ fn frame_range(layout: &Layout, opts: &LoadOptions) -> Result<(u64, u64), Fault>
     Ok((start, end))
 }
 
-/// Byte offset and length of frames `[start, end)`; in the file because
-/// `layout.frames` counts only whole frames present.
-fn byte_range(layout: &Layout, (start, end): (u64, u64)) -> (u64, usize) {
-    let frame_bytes = layout.frame_bytes();
-    let lo = layout.data_offset + start * frame_bytes;
-    (lo, ((end - start) * frame_bytes) as usize)
+/// Frames read and decoded at a time: about [`BLOCK`] samples in, and about as
+/// many out when upsampling by `up` (≥ 1). Bounds the scratch a load needs
+/// besides its result.
+fn block_frames(channels: usize, up: u32) -> usize {
+    (BLOCK / channels.max(1) / up.max(1) as usize).max(1)
 }
 
-/// Decodes the bytes of frames `range`, then mixes and resamples.
-fn finish(
-    bytes: &[u8],
-    layout: &Layout,
-    range: (u64, u64),
-    opts: &LoadOptions,
-) -> Result<Audio, Fault> {
-    let start = range.0;
-    let channels = usize::from(layout.channels);
-    let mut samples = Vec::new();
-    decode(
-        bytes,
-        layout.format,
-        layout.endian,
-        start * u64::from(layout.channels),
-        &mut samples,
-    )?;
-    let (samples, channels) = if opts.mono && channels > 1 {
-        (mix_to_mono(&samples, channels), 1)
-    } else {
-        (samples, channels)
-    };
-    let samples = match opts.sample_rate {
-        Some(to) if to != layout.sample_rate => {
-            let plan = cached_plan(layout.sample_rate, to)?;
-            if channels == 1 {
-                plan.process(&samples)
+/// One load, planned from the headers before anything is decoded: which frames,
+/// how many samples come out, and the resampling plan.
+struct Job {
+    /// First frame read.
+    start: u64,
+    /// Frames read.
+    frames: u64,
+    /// Channels in the result (1 when mixing to mono).
+    out_channels: usize,
+    /// Rate of the result.
+    rate: u32,
+    /// Samples in the result (all channels), within [`LoadOptions::MAX_SAMPLES`].
+    out_samples: usize,
+    /// The resampling plan when the rate changes.
+    plan: Option<Arc<Resampler>>,
+}
+
+impl Job {
+    /// Cuts the frames as librosa does, checks the resampling ratio and the
+    /// result's size (from the frame count and the ratio), and plans the filter.
+    fn new(layout: &Layout, opts: &LoadOptions) -> Result<Self, Fault> {
+        let (start, end) = frame_range(layout, opts)?;
+        let frames = end - start;
+        let channels = usize::from(layout.channels);
+        let out_channels = if opts.mono && channels > 1 {
+            1
+        } else {
+            channels
+        };
+        let native = layout.sample_rate;
+        let rate = opts.sample_rate.unwrap_or(native);
+        let out_frames = if rate == native {
+            u128::from(frames)
+        } else {
+            check_ratio(native, rate)?;
+            output_frames(frames, native, rate)
+        };
+        let samples = out_frames * out_channels as u128;
+        let limit = LoadOptions::MAX_SAMPLES;
+        let out_samples = usize::try_from(samples)
+            .ok()
+            .filter(|&n| n <= limit)
+            .ok_or_else(|| Fault::TooLong {
+                samples: u64::try_from(samples).unwrap_or(u64::MAX),
+                limit: limit as u64,
+                seconds: out_frames as f64 / f64::from(rate),
+            })?;
+        let plan = if rate == native {
+            None
+        } else {
+            Some(cached_plan(native, rate)?)
+        };
+        Ok(Self {
+            start,
+            frames,
+            out_channels,
+            rate,
+            out_samples,
+            plan,
+        })
+    }
+
+    /// Byte offset of the first frame read.
+    fn byte_offset(&self, layout: &Layout) -> u64 {
+        layout.data_offset + self.start * layout.frame_bytes()
+    }
+
+    /// Reads the frames from `reader` (positioned at [`byte_offset`](Self::byte_offset))
+    /// block by block: decode, mix, resample, append to the result.
+    fn run<R: Read>(&self, reader: &mut R, layout: &Layout) -> Result<Audio, Fault> {
+        let channels = usize::from(layout.channels);
+        let frame_bytes = layout.format.bytes() * channels;
+        let up = self.rate.div_ceil(layout.sample_rate);
+        let block = block_frames(channels, up);
+        let mut out = Vec::with_capacity(self.out_samples);
+        let mut bytes = vec![0u8; block.min(self.frames as usize) * frame_bytes];
+        let mut decoded = Vec::with_capacity(block * channels);
+        let mut mixed = Vec::new();
+        let mut resampling = self
+            .plan
+            .as_deref()
+            .map(|plan| Channels::new(plan, self.out_channels));
+        let mut done = 0u64;
+        while done < self.frames {
+            let n = (self.frames - done).min(block as u64) as usize;
+            let raw = &mut bytes[..n * frame_bytes];
+            reader.read_exact(raw).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    Fault::Truncated(format!(
+                        "the sample data ends after frame {done} of the {} to read",
+                        self.frames
+                    ))
+                } else {
+                    Fault::Io(e)
+                }
+            })?;
+            decoded.clear();
+            decode(
+                raw,
+                layout.format,
+                layout.endian,
+                (self.start + done) * channels as u64,
+                &mut decoded,
+            )?;
+            let samples = if self.out_channels == 1 && channels > 1 {
+                mix_to_mono_into(&decoded, channels, &mut mixed);
+                &mixed
             } else {
-                let per_channel: Vec<Vec<f32>> = (0..channels)
-                    .map(|c| {
-                        let one: Vec<f32> =
-                            samples.iter().skip(c).step_by(channels).copied().collect();
-                        plan.process(&one)
-                    })
-                    .collect();
-                interleave(&per_channel)
+                &decoded
+            };
+            match &mut resampling {
+                Some(r) => r.push(samples, &mut out),
+                None => out.extend_from_slice(samples),
             }
+            done += n as u64;
         }
-        _ => samples,
-    };
-    Ok(Audio {
-        samples,
-        sample_rate: opts.sample_rate.unwrap_or(layout.sample_rate),
-        channels: channels as u16,
-    })
+        if let Some(r) = resampling {
+            r.finish(&mut out);
+        }
+        debug_assert_eq!(out.len(), self.out_samples);
+        Ok(Audio {
+            samples: out,
+            sample_rate: self.rate,
+            channels: self.out_channels as u16,
+        })
+    }
 }
 
-/// Averages interleaved channels: sum in channel order, then divide (as numpy's `mean`).
+/// One [`ResampleStream`] per channel of an interleaved signal.
+struct Channels<'a> {
+    streams: Vec<ResampleStream<'a>>,
+    /// One channel of the current block.
+    one: Vec<f32>,
+    /// Each channel's new output.
+    outs: Vec<Vec<f32>>,
+}
+
+impl<'a> Channels<'a> {
+    fn new(plan: &'a Resampler, channels: usize) -> Self {
+        Self {
+            streams: (0..channels).map(|_| plan.stream()).collect(),
+            one: Vec::new(),
+            outs: vec![Vec::new(); channels],
+        }
+    }
+
+    /// Resamples a block of interleaved samples, appending interleaved output.
+    fn push(&mut self, samples: &[f32], out: &mut Vec<f32>) {
+        if let [stream] = self.streams.as_mut_slice() {
+            stream.push(samples, out);
+            return;
+        }
+        let n = self.streams.len();
+        for (c, (stream, o)) in self.streams.iter_mut().zip(&mut self.outs).enumerate() {
+            self.one.clear();
+            self.one.extend(samples.iter().skip(c).step_by(n));
+            o.clear();
+            stream.push(&self.one, o);
+        }
+        interleave_into(&self.outs, out);
+    }
+
+    /// Ends every channel, appending the interleaved rest.
+    fn finish(mut self, out: &mut Vec<f32>) {
+        if self.streams.len() == 1 {
+            for stream in self.streams {
+                stream.finish(out);
+            }
+            return;
+        }
+        for (stream, o) in self.streams.into_iter().zip(&mut self.outs) {
+            o.clear();
+            stream.finish(o);
+        }
+        interleave_into(&self.outs, out);
+    }
+}
+
+/// Averages interleaved channels into `out` (cleared first): sum in channel
+/// order, then divide (as numpy's `mean`).
 ///
 /// Float files may hold finite samples near `f32::MAX`, whose `f32` sum overflows; such a
 /// frame is averaged in `f64` instead, so finite input always gives finite output (a mean
 /// never exceeds its largest term). Other frames keep the `f32` sum, bit for bit.
-fn mix_to_mono(samples: &[f32], channels: usize) -> Vec<f32> {
+fn mix_to_mono_into(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
     let n = channels as f32;
-    samples
-        .chunks_exact(channels)
-        .map(|frame| {
-            let sum = frame.iter().sum::<f32>();
-            if sum.is_finite() {
-                sum / n
-            } else {
-                (frame.iter().map(|&s| f64::from(s)).sum::<f64>() / channels as f64) as f32
-            }
-        })
-        .collect()
+    out.clear();
+    out.extend(samples.chunks_exact(channels).map(|frame| {
+        let sum = frame.iter().sum::<f32>();
+        if sum.is_finite() {
+            sum / n
+        } else {
+            (frame.iter().map(|&s| f64::from(s)).sum::<f64>() / channels as f64) as f32
+        }
+    }));
 }
 
-fn interleave(channels: &[Vec<f32>]) -> Vec<f32> {
-    let frames = channels.first().map_or(0, Vec::len);
-    let mut out = Vec::with_capacity(frames * channels.len());
+/// Appends the channels' samples frame by frame (all channels hold as many).
+fn interleave_into(channels: &[Vec<f32>], out: &mut Vec<f32>) {
+    let frames = channels.iter().map(Vec::len).min().unwrap_or(0);
     for i in 0..frames {
         out.extend(channels.iter().map(|c| c[i]));
     }
-    out
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> AudioError {

@@ -7,7 +7,8 @@
 //! is used only when every field matches and the checksum holds; anything else (truncated,
 //! edited, from another configuration, a hash collision) is *stale or corrupt*: the caller
 //! recomputes and overwrites it. Writes go to a temporary file renamed into place, so a crash
-//! never leaves a half-written entry under the final name.
+//! never leaves a half-written entry under the final name; a write that fails (a full disk, a
+//! refused rename) removes its temporary file.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -94,6 +95,9 @@ impl FeatureCache {
 
     /// Stores an entry (atomically: temporary file, then rename).
     ///
+    /// A failed write (a full disk, a rename refused) removes its temporary
+    /// file before returning the error, so failures leave nothing behind.
+    ///
     /// # Errors
     /// The I/O error of writing or renaming.
     pub fn put(
@@ -109,10 +113,15 @@ impl FeatureCache {
             std::process::id(),
             TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::write(&tmp, encode(content, source_len, config, values))?;
-        std::fs::rename(&tmp, &path).inspect_err(|_| {
+        let written = std::fs::write(&tmp, encode(content, source_len, config, values))
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        if written.is_err() {
+            // The write may have created the file before failing (e.g. no space
+            // left for its contents); a failed rename leaves it too. Either way
+            // it goes; the write's own error is the one reported.
             let _ = std::fs::remove_file(&tmp);
-        })
+        }
+        written
     }
 }
 
@@ -249,6 +258,64 @@ mod tests {
         // rewriting repairs it
         c.put(7, 100, "mfcc40", &v).unwrap();
         assert_eq!(c.get(7, 100, "mfcc40"), Lookup::Hit(v));
+        std::fs::remove_dir_all(c.dir()).unwrap();
+    }
+
+    /// Names in the cache folder that are temporary files.
+    fn leftovers(c: &FeatureCache) -> Vec<String> {
+        std::fs::read_dir(c.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".tmp-"))
+            .collect()
+    }
+
+    /// A rename that fails (the entry's name is taken by a non-empty folder)
+    /// leaves no temporary file.
+    #[test]
+    fn failed_rename_leaves_no_temporary_file() {
+        let c = tmp("rename");
+        let blocker = c.entry_path(3, "mfcc40");
+        std::fs::create_dir_all(blocker.join("inside")).unwrap();
+        let e = c.put(3, 10, "mfcc40", &[1.0, 2.0]).unwrap_err();
+        assert_ne!(e.kind(), std::io::ErrorKind::NotFound, "{e}");
+        assert!(leftovers(&c).is_empty(), "{:?}", leftovers(&c));
+        assert!(blocker.join("inside").is_dir());
+        assert!(matches!(c.get(3, 10, "mfcc40"), Lookup::Invalid(_)));
+        std::fs::remove_dir_all(c.dir()).unwrap();
+    }
+
+    /// A write that fails for lack of space (the temporary name is a link to
+    /// `/dev/full`, where every write fails with ENOSPC) removes its temporary
+    /// file; other entries stay usable.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn failed_write_on_a_full_disk_leaves_no_temporary_file() {
+        let full = Path::new("/dev/full");
+        assert!(full.exists(), "this test needs /dev/full");
+        let c = tmp("full");
+        c.put(1, 1, "x", &[0.5]).unwrap();
+        // The next temporary names this process will use (other tests may take
+        // some of the counter's values meanwhile: link a wide range).
+        let next = TMP_COUNTER.load(Ordering::Relaxed);
+        let names: Vec<String> = (next..next + 256)
+            .map(|n| format!(".tmp-{}-{n}", std::process::id()))
+            .collect();
+        for n in &names {
+            std::os::unix::fs::symlink(full, c.dir().join(n)).unwrap();
+        }
+        let e = c.put(2, 1, "x", &[1.0; 1000]).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::StorageFull, "{e}");
+        // Exactly the link that was written through is gone; remove the rest.
+        let left = leftovers(&c);
+        assert_eq!(left.len(), names.len() - 1, "{left:?}");
+        for n in &left {
+            std::fs::remove_file(c.dir().join(n)).unwrap();
+        }
+        assert!(leftovers(&c).is_empty());
+        assert_eq!(c.get(2, 1, "x"), Lookup::Miss);
+        assert_eq!(c.get(1, 1, "x"), Lookup::Hit(vec![0.5]));
+        assert!(full.exists(), "the device itself is untouched");
         std::fs::remove_dir_all(c.dir()).unwrap();
     }
 
