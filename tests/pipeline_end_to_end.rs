@@ -324,6 +324,15 @@ fn corrupt_and_mismatched_model_files_are_typed_errors_naming_the_part() {
     let text = fitted.to_json().unwrap();
     std::fs::write(&path, &text[..text.len() / 2]).unwrap();
     assert_eq!(corrupt_part(FittedPipeline::load(&path), &path), "envelope");
+    // A FIFO as model path would block forever if it were opened: refused unread.
+    let fifo = dir.join("fifo.json");
+    if Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert_eq!(corrupt_part(FittedPipeline::load(&fifo), &fifo), "file");
+    }
     // The size limit applies before anything is read.
     assert!(matches!(
         ser::pipeline::read_limited(&path, 10),
@@ -448,4 +457,18 @@ fn the_prediction_line_schema_is_pinned() {
         assert_eq!(v["normalisation"], "same-speaker");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_data_set_without_speaker_ids_normalises_per_corpus_and_says_so() {
+    let mut d = table();
+    let fitted = fit(&spec40(ModelChoice::Svm), &d).unwrap();
+    assert_eq!(fitted.normalised_per(), Some("speaker"));
+    d.speakers.iter_mut().for_each(|s| s.clear());
+    let fitted = fit(&spec40(ModelChoice::Svm), &d).unwrap();
+    assert!(
+        fitted.normalised_per().unwrap().starts_with("corpus"),
+        "{:?}",
+        fitted.normalised_per()
+    );
 }

@@ -28,6 +28,8 @@ use crate::{KnnModel, LinearSvmModel, ModelError, Predict, StandardScaler, check
 pub const FORMAT_NAME: &str = "ser-model";
 /// The newest format version this build writes and reads.
 pub const FORMAT_VERSION: u64 = 1;
+/// The largest model file [`ModelFile::load`] reads (1 GiB); larger files are refused unread.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// How the features a model expects are computed from a recording: the feature set plus the
 /// loading options (as `ser_audio::LoadOptions`, in plain fields so the file stays readable).
@@ -238,7 +240,9 @@ impl ModelFile {
 
     /// Reads a file written by [`save`](Self::save).
     ///
-    /// Errors: [`ModelError::Io`] if it cannot be read; [`ModelError::UnsupportedVersion`] for a
+    /// Errors: [`ModelError::Io`] if it cannot be read; [`ModelError::CorruptModelFile`] if it
+    /// is not a regular file or is larger than [`MAX_FILE_BYTES`] (checked before reading);
+    /// [`ModelError::UnsupportedVersion`] for a
     /// version above [`FORMAT_VERSION`]; [`ModelError::CorruptModelFile`] for anything else
     /// wrong (truncated or invalid JSON, another format, missing or mistyped fields, parts that
     /// disagree, impossible model contents).
@@ -248,13 +252,32 @@ impl ModelFile {
             path: path.to_owned(),
             detail,
         };
-        let text = fs::read_to_string(path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::InvalidData => corrupt("not UTF-8 text".to_owned()),
-            _ => ModelError::Io {
-                path: path.to_owned(),
-                source,
-            },
-        })?;
+        let io = |source| ModelError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        // A FIFO or device would block or never end, and a huge file would fill memory:
+        // only a regular file of at most MAX_FILE_BYTES is read, and never more than that.
+        let meta = fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(corrupt("not a regular file".to_owned()));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(corrupt(format!(
+                "{} bytes; the limit is {MAX_FILE_BYTES}",
+                meta.len()
+            )));
+        }
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(fs::File::open(path).map_err(io)?, MAX_FILE_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(io)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(corrupt(format!("more than {MAX_FILE_BYTES} bytes")));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| corrupt("not UTF-8 text".to_owned()))?;
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| corrupt(format!("not valid JSON: {e}")))?;
         let format = value.get("format").and_then(|v| v.as_str());
@@ -532,6 +555,12 @@ mod tests {
             }
             other => panic!("expected UnsupportedVersion, got {other:?}"),
         }
+        // Not a regular file: refused before any read (a FIFO would block forever).
+        let dir = std::env::temp_dir();
+        assert!(matches!(
+            ModelFile::load(&dir),
+            Err(ModelError::CorruptModelFile { ref detail, .. }) if detail == "not a regular file"
+        ));
         let missing = temp("does-not-exist");
         match ModelFile::load(&missing) {
             Err(ModelError::Io { path, .. }) => assert_eq!(path, missing),

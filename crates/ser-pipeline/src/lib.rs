@@ -1,4 +1,15 @@
 #![doc = include_str!("../README.md")]
+//!
+//! [`PipelineSpec`]: crate::PipelineSpec
+//! [`fit`]: crate::fit
+//! [`FittedPipeline`]: crate::FittedPipeline
+//! [`FittedPipeline::predict_rows`]: crate::FittedPipeline::predict_rows
+//! [`predict_files`]: crate::predict_files
+//! [`Grouping`]: crate::Grouping
+//! [`StatsSource`]: crate::StatsSource
+//! [`evaluate`]: crate::evaluate
+//! [`Preset::Robust`]: crate::Preset::Robust
+//! [`Preset::Study`]: crate::Preset::Study
 #![forbid(unsafe_code)]
 
 mod error;
