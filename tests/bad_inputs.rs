@@ -862,8 +862,8 @@ fn corrupt_truncated_and_newer_model_files() {
     // A folder named like a model, and a missing file.
     let path = dir.join("folder.json");
     std::fs::create_dir_all(&path).expect("dir");
-    let e = model_err(ModelFile::load(&path), &path, "I/O error on model file");
-    assert!(matches!(e, ModelError::Io { .. }), "{e:?}");
+    let e = model_err(ModelFile::load(&path), &path, "not a regular file");
+    assert!(matches!(e, ModelError::CorruptModelFile { .. }), "{e:?}");
     let path = dir.join("missing.json");
     assert!(matches!(
         model_err(ModelFile::load(&path), &path, "No such file"),
