@@ -5,12 +5,16 @@
 //! ```
 //!
 //! Prints `{"files", "read", "faulty": [{"file", "reason", "kind", "kept"}], "by_emotion",
-//! "by_speaker", "scheme", ...}`; see `ser::data::Eda` for every field.
+//! "by_speaker", "scheme", ...}`; see `ser::data::Eda` for every field. A file name that is not
+//! UTF-8 is written as text with U+FFFD and its bytes in `"file_bytes"`. A reader that closes
+//! standard output early ends the output quietly (status 0); any other write failure is an error
+//! (status 1).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use ser::cli::print_line;
 use ser::data::{Eda, ScanOptions, Scheme, SchemeChoice, scan};
 
 /// Counts, durations, rates, formats, faults and balance of a corpus folder, as JSON.
@@ -33,10 +37,10 @@ fn main() -> ExitCode {
     };
     match scan(&args.dir, &opts) {
         Ok(corpus) => match serde_json::to_string_pretty(&Eda::of(&corpus)) {
-            Ok(json) => {
-                println!("{json}");
-                ExitCode::SUCCESS
-            }
+            Ok(json) => match print_line(json) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => e.exit_code("eda"),
+            },
             Err(e) => {
                 eprintln!("eda: cannot serialise: {e}");
                 ExitCode::FAILURE

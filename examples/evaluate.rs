@@ -7,14 +7,21 @@
 //!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
 //!     [--inner auto|rows|text|voices|reverse] [--select ensemble|inner]
 //!     [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
-//!     [--seed N] [--cache DIR | --no-cache] [--dump FILE]
+//!     [--seed N] [--cache DIR | --no-cache] [--dump FILE] [--allow-leakage]
 //! cargo run --release --example evaluate -- --train DIR [--train DIR ...] --test DIR [...]
 //! ```
+//!
+//! A test recording that is also training data (the same file bytes in `--extra-train` and
+//! `--data`, or in `--train` and `--test`) is an error naming one such pair, found before any
+//! feature is computed; `--allow-leakage` evaluates anyway, warns on stderr and adds
+//! `"leakage": {"duplicates", "train", "test"}` to the JSON. A reader that closes standard
+//! output ends it quietly (status 0); any other write failure is an error (status 1).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use ser::cli::print_line;
 use ser::data::Progress;
 use ser::evaluate::{EvalOptions, Protocol, evaluate_dir, evaluate_multi};
 use ser::features::FeatureSpec;
@@ -104,6 +111,11 @@ struct Args {
     /// Also write the feature matrix (`ser_data::Dataset` as JSON) of `--data` to this file.
     #[arg(long)]
     dump: Option<PathBuf>,
+    /// Evaluate even when a test recording is also training data (identical file bytes in
+    /// `--extra-train` and `--data`, or in `--train` and `--test`): a warning on stderr and
+    /// `"leakage": {"duplicates": N, ...}` in the JSON. Without it that is an error.
+    #[arg(long)]
+    allow_leakage: bool,
 }
 
 /// The preset's spec with the stages the flags name replaced.
@@ -181,6 +193,7 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
         },
         augment_as_voices: !args.augment_same_speaker,
         extra_train: args.extra_train.clone(),
+        allow_leakage: args.allow_leakage,
     };
     if let (Some(d), Some(out)) = (&args.data, &args.dump) {
         let corpus = ser::evaluate::scan_corpus(d)?;
@@ -198,15 +211,22 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
         }
         _ => return Err("give --data DIR, or --train DIR [--train DIR ...] --test DIR".into()),
     };
+    if let Some(l) = &report.leakage {
+        eprintln!(
+            "evaluate: WARNING: LEAKAGE: {} test recording(s) are also training data (e.g. {} \
+             is the same recording as {}); the figures below are optimistic",
+            l.duplicates, l.test, l.train
+        );
+    }
     Ok(serde_json::to_string(&report)?)
 }
 
 fn main() -> ExitCode {
     match run(Args::parse()) {
-        Ok(json) => {
-            println!("{json}");
-            ExitCode::SUCCESS
-        }
+        Ok(json) => match print_line(json) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => e.exit_code("evaluate"),
+        },
         Err(e) => {
             eprintln!("evaluate: {e}");
             ExitCode::FAILURE

@@ -8,14 +8,18 @@
 //! Each file is loaded as the study does (22050 Hz, mono, offset 0.5 s, 3 s) and gives
 //! `{"file": "...", "mfcc_mean": [40 numbers]}`; a file that cannot be read gives
 //! `{"file": "...", "error": "..."}` and the others still print. Exit status 1 if any failed.
+//! A name that is not UTF-8 is written with U+FFFD and its bytes added as `"file_bytes"`.
+//! A reader that closes standard output ends the output quietly (status 0); any other write
+//! failure is reported (status 1).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 use ser::audio::{LoadOptions, load};
+use ser::cli::print_line;
 use ser::data::Emotion;
+use ser::data::corpus::non_utf8_bytes;
 use ser::data::synth::{SynthParams, synthesize, write_wav};
 use ser::features::{Mfcc, MfccParams};
 use serde_json::json;
@@ -89,18 +93,19 @@ fn main() -> ExitCode {
         }
     };
     let mut failed = false;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     for path in &files {
-        let line = match study_mfcc_mean(&mfcc, path) {
-            Ok(mean) => json!({ "file": path.display().to_string(), "mfcc_mean": mean }),
+        let mut line = match study_mfcc_mean(&mfcc, path) {
+            Ok(mean) => json!({ "file": path.to_string_lossy(), "mfcc_mean": mean }),
             Err(error) => {
                 failed = true;
-                json!({ "file": path.display().to_string(), "error": error })
+                json!({ "file": path.to_string_lossy(), "error": error })
             }
         };
-        if writeln!(out, "{line}").is_err() {
-            return ExitCode::FAILURE;
+        if let (Some(bytes), Some(map)) = (non_utf8_bytes(path), line.as_object_mut()) {
+            map.insert("file_bytes".into(), json!(bytes));
+        }
+        if let Err(e) = print_line(line) {
+            return e.exit_code("mfcc");
         }
     }
     if failed {

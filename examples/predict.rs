@@ -19,11 +19,18 @@
 //!   (3 s for whole-clip pipelines), half a window apart, the last ending at the end;
 //! * `{"file", "error"}` for a file that failed (the others still go through).
 //!
-//! Later versions add fields; none is renamed or removed. Exit status 1 if any file failed or
-//! the model cannot be loaded (a typed error on stderr), 2 on a usage error. With no FILE it
-//! reads paths from standard input, one per line, until an empty line or end of input.
+//! `file` is text: a name that is not UTF-8 has U+FFFD in place of what is not, and the line
+//! adds `"file_bytes": [its bytes, 0–255]` (only then).
+//!
+//! Later versions add fields; none is renamed or removed. Exit status 1 if any file failed,
+//! the model cannot be loaded (a typed error on stderr) or standard output fails (e.g. a full
+//! disk), 2 on a usage error; a reader that closes standard output (`| head -1`) ends the
+//! output quietly with status 0. With no FILE it reads paths from standard input, one per
+//! line (as bytes: any name the system allows), until an empty line or end of input; a line
+//! longer than 64 KiB is reported on stderr and skipped (status 1), the others still go
+//! through.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -31,6 +38,8 @@ use clap::Parser;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
+use ser::cli::{PathLines, print_line};
+use ser::data::corpus::non_utf8_bytes;
 use ser::pipeline::{FittedPipeline, Grouping, StatsSource, predict_files, predict_windows};
 
 /// Recordings longer than this (seconds) also get per-window predictions.
@@ -73,8 +82,11 @@ fn main() -> ExitCode {
     } else {
         Grouping::None
     };
+    let mut all_ok = true;
     let files = if args.files.is_empty() {
-        read_paths()
+        let (files, ok) = read_paths();
+        all_ok &= ok;
+        files
     } else {
         args.files.clone()
     };
@@ -92,9 +104,6 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut all_ok = true;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     for r in results {
         let line = match r.outcome {
             Ok((scores, source)) => ok_line(&pipeline, &r.file, scores, source),
@@ -103,9 +112,9 @@ fn main() -> ExitCode {
         all_ok &= line.error.is_none();
         let text = serde_json::to_string(&line)
             .unwrap_or_else(|e| format!("{{\"error\":\"cannot write the line: {e}\"}}"));
-        if writeln!(out, "{text}").is_err() {
-            // A closed stdout (`| head -1`) ends the output quietly.
-            return ExitCode::SUCCESS;
+        if let Err(e) = print_line(text) {
+            // A closed stdout (`| head -1`) ends the output quietly; a full one is an error.
+            return e.exit_code("predict");
         }
     }
     if all_ok {
@@ -115,28 +124,34 @@ fn main() -> ExitCode {
     }
 }
 
-/// Paths from standard input, one per line, until an empty line (quotes stripped).
-fn read_paths() -> Vec<PathBuf> {
+/// Paths from standard input, one per line, until an empty line (quotes stripped; bytes, so
+/// a name that is not UTF-8 is a path too). A line longer than 64 KiB is reported and skipped
+/// (the `false`: exit status 1), and reading goes on.
+fn read_paths() -> (Vec<PathBuf>, bool) {
     let mut paths = Vec::new();
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    let mut ok = true;
+    let mut lines = PathLines::new(std::io::stdin().lock());
     loop {
         eprint!("path to a recording (empty line to stop): ");
         let _ = std::io::stderr().flush();
-        let Some(Ok(line)) = lines.next() else { break };
-        let path = line.trim().trim_matches(|c| c == '"' || c == '\'');
-        if path.is_empty() {
-            break;
+        match lines.next() {
+            None => break,
+            Some(Ok(path)) => paths.push(path),
+            Some(Err(e)) => {
+                eprintln!("\npredict: standard input {e}");
+                ok = false;
+            }
         }
-        paths.push(PathBuf::from(path));
     }
-    paths
+    (paths, ok)
 }
 
 /// One output line.
 #[derive(Serialize)]
 struct Line<'a> {
     file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_bytes: Option<Vec<u8>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     emotion: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,7 +194,8 @@ struct Window<'a> {
 
 fn error_line<'a>(file: &Path, error: &str) -> Line<'a> {
     Line {
-        file: file.display().to_string(),
+        file: file.to_string_lossy().into_owned(),
+        file_bytes: non_utf8_bytes(file),
         emotion: None,
         scores: None,
         normalisation: None,
@@ -198,7 +214,8 @@ fn ok_line<'a>(
     let classes = pipeline.classes();
     let (best, _) = ser::models::argmax(&scores);
     let mut line = Line {
-        file: file.display().to_string(),
+        file: file.to_string_lossy().into_owned(),
+        file_bytes: non_utf8_bytes(file),
         emotion: classes.get(best).map(String::as_str),
         scores: Some(Scores(classes, scores)),
         normalisation: Some(source.name()),

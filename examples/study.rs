@@ -6,6 +6,10 @@
 //! cargo run --release --example study                      # the synthetic default corpus
 //! cargo run --release --example study -- --data ../shared/data/tess --out tess-out
 //! ```
+//!
+//! Progress goes to standard output: a reader that closes it ends the printing and the study
+//! goes on (status 0); any other write failure is reported once everything is written
+//! (status 1).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -10,7 +10,10 @@
 //! The preset (default `robust`) names every stage; `--model`, `--features`, `--k`, `--c` and
 //! `--epochs` replace only their own. Prints one JSON object: the random-split `accuracy`,
 //! `uar`, `macro_f1`, the `speaker_independent_uar` of the protocol `evaluate` runs on the same
-//! clips, the `preset`, the whole `spec`, and counts. Skipped files go to stderr.
+//! clips, the `preset`, the whole `spec`, the model file as `out` (text; `out_bytes` added when
+//! its name is not UTF-8), and counts. Skipped files go to stderr. A reader that closes
+//! standard output ends it quietly (status 0, the model file written); any other write failure
+//! is an error (status 1).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +21,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use serde_json::json;
 
+use ser::cli::print_line;
 use ser::data::Progress;
+use ser::data::corpus::non_utf8_bytes;
 use ser::evaluate::EvalOptions;
 use ser::features::FeatureSpec;
 use ser::pipeline::{ModelChoice, PipelineSpec, Preset, train_dir};
@@ -62,7 +67,10 @@ struct Args {
 
 fn main() -> ExitCode {
     match run(&Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(json) => match print_line(json) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => e.exit_code("train"),
+        },
         Err(e) => {
             eprintln!("train: {e}");
             ExitCode::FAILURE
@@ -100,7 +108,8 @@ fn spec_of(args: &Args) -> Result<PipelineSpec, ser::pipeline::PipelineError> {
     Ok(spec)
 }
 
-fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+/// Trains, writes the model file and returns the report as pretty JSON.
+fn run(args: &Args) -> Result<String, Box<dyn std::error::Error>> {
     let opts = EvalOptions {
         spec: spec_of(args)?,
         cache_dir: args.cache.clone(),
@@ -123,8 +132,10 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         map.insert("features".into(), json!(opts.spec.features.spec.name()));
         map.insert("seed".into(), json!(opts.spec.seed));
         map.insert("spec".into(), serde_json::to_value(&opts.spec)?);
-        map.insert("out".into(), json!(args.out.display().to_string()));
+        map.insert("out".into(), json!(args.out.to_string_lossy()));
+        if let Some(bytes) = non_utf8_bytes(&args.out) {
+            map.insert("out_bytes".into(), json!(bytes));
+        }
     }
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(())
+    Ok(serde_json::to_string_pretty(&out)?)
 }

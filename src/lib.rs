@@ -8,6 +8,9 @@ pub use ser_data as data;
 pub use ser_features as features;
 pub use ser_models as models;
 
+/// The examples' edges: standard output that may close or fill, paths read from standard input.
+pub mod cli;
+
 /// PNG plots for the study (counts, waveforms, spectrograms, training curves, confusion matrices).
 pub mod plots;
 

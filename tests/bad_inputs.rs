@@ -1155,3 +1155,498 @@ fn huge_finite_features_give_finite_scores() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The examples at their edges (issue 14): standard output closed or full, names that are not
+// UTF-8, paths on standard input, the same recording on both sides of an evaluation
+// ---------------------------------------------------------------------------------------------
+
+/// The folder of this build's example binaries, the six examples built (once per run) with
+/// the profile that built this test: `cargo test --test bad_inputs` alone does not build them.
+/// `SER_EXAMPLES_DIR` names another folder of binaries to try instead (nothing is built then).
+fn examples_dir() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("SER_EXAMPLES_DIR") {
+            return PathBuf::from(dir);
+        }
+        let exe = std::env::current_exe().expect("test binary");
+        // target/<profile>/deps/bad_inputs-<hash>
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps");
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev".to_string(),
+            Some(other) => other.to_string(),
+        };
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["build", "--quiet", "--profile", &profile, "--manifest-path"]);
+        cargo.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
+        cargo.args(["-p", "ser"]);
+        for name in ["eda", "train", "evaluate", "study", "mfcc", "predict"] {
+            cargo.args(["--example", name]);
+        }
+        let out = cargo.output().expect("run cargo");
+        assert!(
+            out.status.success(),
+            "building the examples failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        profile_dir.join("examples")
+    })
+}
+
+/// A command running example `name`.
+fn example(name: &str) -> Command {
+    Command::new(examples_dir().join(name))
+}
+
+/// A TESS-named synthetic corpus under `dir`: two speakers, angry / sad / neutral, `per_class`
+/// clips of each speaker and emotion.
+fn synth_corpus(dir: &Path, per_class: usize, seed: u64) {
+    use ser::data::synth::{SynthParams, write_corpus};
+    let params = SynthParams {
+        seed,
+        emotions: vec![
+            ser::data::Emotion::Angry,
+            ser::data::Emotion::Sad,
+            ser::data::Emotion::Neutral,
+        ],
+        utterances_per_class: per_class,
+        ..SynthParams::default()
+    };
+    write_corpus(dir, &params).expect("synthetic corpus");
+}
+
+/// A write end of a pipe whose read end is already closed: every write is a broken pipe, as
+/// for `| head -1` once `head` has gone.
+fn closed_pipe() -> std::process::Stdio {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    writer.into()
+}
+
+/// `/dev/full`: every write fails with "no space left on device".
+fn dev_full() -> std::process::Stdio {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full")
+        .into()
+}
+
+/// The six examples, each with arguments that make it print, over inputs made in `dir`.
+fn example_runs(dir: &Path) -> Vec<(&'static str, Command)> {
+    let corpus = dir.join("corpus");
+    synth_corpus(&corpus, 3, 7);
+    let clip = write(
+        dir,
+        "clip.wav",
+        &wav16(&tone(220.0, 22_050, 1.5, 0.4), 22_050, 1),
+    );
+    let model = write(
+        dir,
+        "model.json",
+        model_file().to_json().expect("json").as_bytes(),
+    );
+    let mut runs = Vec::new();
+    let mut eda = example("eda");
+    eda.arg(&corpus);
+    runs.push(("eda", eda));
+    let mut train = example("train");
+    train
+        .args(["--c", "1", "--data"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(dir.join("trained.json"));
+    runs.push(("train", train));
+    let mut evaluate = example("evaluate");
+    evaluate
+        .args(["--c", "1", "--protocol", "split", "--no-cache", "--data"])
+        .arg(&corpus);
+    runs.push(("evaluate", evaluate));
+    let mut study = example("study");
+    study
+        .args(["--lstm-epochs", "1", "--no-cache", "--data"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(dir.join("study-out"));
+    runs.push(("study", study));
+    let mut mfcc = example("mfcc");
+    mfcc.arg(&clip).arg(&clip);
+    runs.push(("mfcc", mfcc));
+    let mut predict = example("predict");
+    predict.arg(&model).arg(&clip).arg(&clip);
+    runs.push(("predict", predict));
+    runs
+}
+
+fn assert_no_panic(name: &str, out: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && out.status.code() != Some(101),
+        "{name} panicked ({}): {stderr}",
+        out.status
+    );
+}
+
+#[test]
+fn every_example_ends_quietly_when_its_reader_closes_stdout() {
+    let dir = temp_dir("stdout-closed");
+    for (name, mut cmd) in example_runs(&dir) {
+        let out = cmd.stdout(closed_pipe()).output().expect("run");
+        assert_no_panic(name, &out);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The work was done all the same: the model file, the study's results.
+    assert!(dir.join("trained.json").is_file());
+    assert!(dir.join("study-out").join("results.json").is_file());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn every_example_reports_a_full_stdout_as_an_error() {
+    let dir = temp_dir("stdout-full");
+    for (name, mut cmd) in example_runs(&dir) {
+        let out = cmd.stdout(dev_full()).output().expect("run");
+        assert_no_panic(name, &out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{name}: cannot write"))
+                && stderr.contains("standard output")
+                && stderr.contains("No space left on device"),
+            "{name}: {stderr}"
+        );
+    }
+    // The study wrote its results before reporting the failed progress output.
+    assert!(dir.join("study-out").join("results.json").is_file());
+}
+
+/// The path named by `bytes` under `dir` (any bytes on Unix).
+#[cfg(unix)]
+fn byte_path(dir: &Path, bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    dir.join(std::ffi::OsStr::from_bytes(bytes))
+}
+
+/// `"file_bytes"` of a JSON object as bytes (`None` when absent).
+fn file_bytes(v: &serde_json::Value) -> Option<Vec<u8>> {
+    v.get("file_bytes").map(|b| {
+        b.as_array()
+            .expect("an array")
+            .iter()
+            .map(|n| u8::try_from(n.as_u64().expect("a number")).expect("a byte"))
+            .collect()
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_are_written_as_text_plus_their_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = temp_dir("not-utf8");
+    let clip = wav16(&tone(220.0, 22_050, 1.5, 0.4), 22_050, 1);
+    // predict and mfcc: a model and a recording whose names are not UTF-8.
+    let name = b"caf\xe9 \xff.wav";
+    let odd = byte_path(&dir, name);
+    std::fs::write(&odd, &clip).expect("write");
+    let plain = write(&dir, "plain.wav", &clip);
+    let model = byte_path(&dir, b"model-\xfe.json");
+    std::fs::write(&model, model_file().to_json().expect("json")).expect("model");
+    for (name_, mut cmd) in [("predict", example("predict")), ("mfcc", example("mfcc"))] {
+        if name_ == "predict" {
+            cmd.arg(&model);
+        }
+        let out = cmd.arg(&odd).arg(&plain).output().expect("run");
+        assert_no_panic(name_, &out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name_}: {stderr}");
+        let lines: Vec<serde_json::Value> = out
+            .stdout
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{name_}: {lines:?}");
+        assert_eq!(lines[0]["file"], odd.to_string_lossy().as_ref(), "{name_}");
+        assert_eq!(
+            file_bytes(&lines[0]).as_deref(),
+            Some(odd.as_os_str().as_bytes()),
+            "{name_}"
+        );
+        assert!(lines[0].get("error").is_none(), "{name_}: {}", lines[0]);
+        // A UTF-8 name gets no extra field.
+        assert_eq!(lines[1]["file"], plain.to_str().expect("utf-8"), "{name_}");
+        assert_eq!(file_bytes(&lines[1]), None, "{name_}");
+    }
+
+    // A corpus holding one such name: scanned, it is a fault named by its bytes; the eda
+    // example prints everything, naming it; JSON gives the exact path back.
+    let corpus = dir.join("corpus");
+    synth_corpus(&corpus, 2, 7);
+    let bad = byte_path(&corpus.join("SFA_angry"), b"SFA_b\xe4ck_angry.wav");
+    std::fs::write(&bad, &clip).expect("write");
+    let scanned = scan(&corpus, &ScanOptions::default()).expect("scan");
+    let report = scanned
+        .faulty
+        .iter()
+        .find(|f| f.file == bad)
+        .unwrap_or_else(|| panic!("not reported: {:#?}", scanned.faulty));
+    assert!(!report.kept && report.kinds == [FaultKind::Unlabelled]);
+    assert!(
+        report.reason.contains("not valid UTF-8"),
+        "{}",
+        report.reason
+    );
+    let json = serde_json::to_value(report).expect("serialises");
+    assert_eq!(json["file"], bad.to_string_lossy().as_ref());
+    assert_eq!(
+        file_bytes(&json).as_deref(),
+        Some(bad.as_os_str().as_bytes())
+    );
+    let back: ser::data::FileReport = serde_json::from_value(json).expect("reads back");
+    assert_eq!(&back, report);
+    let out = example("eda").arg(&corpus).output().expect("eda");
+    assert_no_panic("eda", &out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let eda: serde_json::Value = serde_json::from_slice(&out.stdout).expect("eda JSON");
+    let faulty = eda["faulty"].as_array().expect("faulty");
+    assert!(
+        faulty
+            .iter()
+            .any(|f| f["file"] == bad.to_string_lossy().as_ref()
+                && file_bytes(f).as_deref() == Some(bad.as_os_str().as_bytes())
+                && f["kept"] == false),
+        "{faulty:?}"
+    );
+    assert_eq!(eda["read"], 12);
+
+    // The study over it: runs to the end, the file reported as left out in results.json.
+    let out_dir = dir.join("study-out");
+    let config = ser::study::StudyConfig {
+        data: Some(corpus.clone()),
+        out: out_dir.clone(),
+        lstm_epochs: 1,
+        cache: false,
+        quiet: true,
+        ..ser::study::StudyConfig::default()
+    };
+    let results = ser::study::run(&config).expect("the study runs");
+    assert!(results.eda.faulty.iter().any(|f| f.file == bad));
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("results.json")).expect("results.json"),
+    )
+    .expect("JSON");
+    assert!(
+        written["eda"]["faulty"]
+            .as_array()
+            .expect("faulty")
+            .iter()
+            .any(|f| file_bytes(f).as_deref() == Some(bad.as_os_str().as_bytes())),
+        "{}",
+        written["eda"]["faulty"]
+    );
+    assert!(out_dir.join("report.html").is_file());
+}
+
+/// Waits for a thread writing a child's standard input: done, or stopped by the child closing
+/// it (it need not read past the end of its list).
+fn stdin_written(writer: std::thread::JoinHandle<std::io::Result<()>>) {
+    match writer.join().expect("writer thread") {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => panic!("writing standard input: {e}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn predict_reads_stdin_paths_as_bytes_and_skips_overlong_lines() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = temp_dir("stdin-paths");
+    let clip = wav16(&tone(220.0, 22_050, 1.5, 0.4), 22_050, 1);
+    let odd = byte_path(&dir, b"\xff\xfe.wav");
+    std::fs::write(&odd, &clip).expect("write");
+    let plain = write(&dir, "plain.wav", &clip);
+    let model = write(
+        &dir,
+        "model.json",
+        model_file().to_json().expect("json").as_bytes(),
+    );
+    // A path that is not UTF-8, a 100 KiB line, a quoted path, an empty line (the end), and a
+    // path after it that is never read.
+    let mut input = odd.as_os_str().as_bytes().to_vec();
+    input.push(b'\n');
+    input.extend(std::iter::repeat_n(b'x', 100 * 1024));
+    input.push(b'\n');
+    input.extend_from_slice(format!("\"{}\"\n\n", plain.display()).as_bytes());
+    input.extend_from_slice(b"never.wav\n");
+    let mut child = example("predict")
+        .arg(&model)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("run");
+    stdin_written(writer);
+    assert_no_panic("predict", &out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The long line is reported with its number and skipped: exit status 1.
+    assert!(
+        stderr.contains("line 2: longer than 65536 bytes (102400 bytes); skipped"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}\n{stderr}");
+    assert_eq!(
+        file_bytes(&lines[0]).as_deref(),
+        Some(odd.as_os_str().as_bytes())
+    );
+    assert!(lines[0].get("emotion").is_some(), "{}", lines[0]);
+    assert_eq!(lines[1]["file"], plain.to_str().expect("utf-8"));
+    assert!(lines[1].get("emotion").is_some(), "{}", lines[1]);
+
+    // A last line with no newline, longer than the limit: reported, nothing predicted.
+    let mut child = example("predict")
+        .arg(&model)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || stdin.write_all(&vec![b'y'; 1 << 20]));
+    let out = child.wait_with_output().expect("run");
+    stdin_written(writer);
+    assert_no_panic("predict", &out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 1: longer than 65536 bytes (1048576 bytes); skipped"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_same_recording_on_both_sides_of_an_evaluation_is_leakage() {
+    use ser::evaluate::{EvalOptions, duplicate_recordings, evaluate_dir, evaluate_multi};
+    use ser::pipeline::PipelineError;
+    let dir = temp_dir("leakage");
+    let (a, b, other) = (dir.join("a"), dir.join("b"), dir.join("other"));
+    synth_corpus(&a, 2, 7);
+    synth_corpus(&other, 2, 8);
+    // `b`: another corpus holding one recording of `a` under another speaker's name.
+    synth_corpus(&b, 2, 8);
+    let files = |root: &Path| -> Vec<PathBuf> { ser::data::walk(root).expect("walk").0 };
+    let fa = files(&a);
+    let original = fa[0].clone();
+    let copy = b.join("SMB_angry").join("SMB_copy_angry.wav");
+    std::fs::copy(&original, &copy).expect("copy");
+
+    // Byte-identical files only, whatever their names.
+    fn refs(v: &[PathBuf]) -> Vec<&Path> {
+        v.iter().map(PathBuf::as_path).collect()
+    }
+    let (fb, fo) = (files(&b), files(&other));
+    assert!(duplicate_recordings(&refs(&fo), &refs(&fa)).is_empty());
+    assert_eq!(
+        duplicate_recordings(&refs(&fb), &refs(&fa)),
+        [(copy.clone(), original.clone())]
+    );
+    assert_eq!(duplicate_recordings(&refs(&fa), &refs(&fa)).len(), fa.len());
+
+    let opts = |extra: Vec<PathBuf>| EvalOptions {
+        extra_train: extra,
+        progress: ser::data::Progress::Hidden,
+        ..EvalOptions::default()
+    };
+    // --data a --extra-train b: one pair, named.
+    let e = evaluate_dir(&a, &opts(vec![b.clone()])).expect_err("leakage");
+    assert!(
+        matches!(e, PipelineError::Leakage { ref train, ref test, duplicates: 1 }
+            if *train == copy && *test == original),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&copy.display().to_string()) && msg.contains(&original.display().to_string()),
+        "{msg}"
+    );
+    // --data a --extra-train a: every clip.
+    let e = evaluate_dir(&a, &opts(vec![a.clone()])).expect_err("leakage");
+    assert!(
+        matches!(e, PipelineError::Leakage { duplicates: 12, .. }),
+        "{e:?}"
+    );
+    // --train a --test a, and a test corpus whose copy is in an extra training corpus.
+    let e = evaluate_multi(std::slice::from_ref(&a), &a, &opts(vec![])).expect_err("leakage");
+    assert!(
+        matches!(e, PipelineError::Leakage { duplicates: 12, .. }),
+        "{e:?}"
+    );
+    let e = evaluate_multi(std::slice::from_ref(&other), &a, &opts(vec![b.clone()]))
+        .expect_err("leakage");
+    assert!(
+        matches!(e, PipelineError::Leakage { ref test, duplicates: 1, .. } if *test == original),
+        "{e:?}"
+    );
+
+    // The command: status 1 and the pair named; with --allow-leakage, a warning and the count
+    // in the JSON.
+    let out = example("evaluate")
+        .args(["--no-cache", "--train"])
+        .arg(&b)
+        .arg("--test")
+        .arg(&a)
+        .output()
+        .expect("evaluate");
+    assert_no_panic("evaluate", &out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("leakage")
+            && stderr.contains(&copy.display().to_string())
+            && stderr.contains(&original.display().to_string()),
+        "{stderr}"
+    );
+    let out = example("evaluate")
+        .args(["--no-cache", "--c", "1", "--allow-leakage", "--train"])
+        .arg(&b)
+        .arg("--test")
+        .arg(&a)
+        .output()
+        .expect("evaluate");
+    assert_no_panic("evaluate", &out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("WARNING: LEAKAGE: 1 test recording"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["leakage"]["duplicates"], 1, "{report}");
+    assert_eq!(report["leakage"]["test"], original.to_str().expect("utf-8"));
+    assert_eq!(report["leakage"]["train"], copy.to_str().expect("utf-8"));
+}

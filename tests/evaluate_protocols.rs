@@ -125,14 +125,20 @@ fn temp_dir(name: &str) -> PathBuf {
 
 /// Writes `per_class` clips per speaker and emotion, each at the path `name` gives for
 /// (speaker index, emotion, utterance index).
+/// The synthesiser's default seed: corpora written with it hold the same recordings under
+/// their own names.
+const SEED: u64 = 2026;
+
 fn write_corpus(
     dir: &Path,
+    seed: u64,
     speakers: usize,
     emotions: &[Emotion],
     per_class: usize,
     name: impl Fn(usize, Emotion, usize) -> String,
 ) {
     let params = SynthParams {
+        seed,
         speakers: SynthSpeaker::defaults(speakers),
         emotions: emotions.to_vec(),
         utterances_per_class: per_class,
@@ -215,7 +221,7 @@ fn ravdess_code(e: Emotion) -> u8 {
 fn ravdess_layout_runs_leave_one_speaker_out_by_default() {
     let dir = temp_dir("ravdess");
     // Statement 01–02 × repetition 01–02: four distinct names per actor and emotion.
-    write_corpus(&dir, 4, &FOUR, 4, |s, e, i| {
+    write_corpus(&dir, SEED, 4, &FOUR, 4, |s, e, i| {
         format!(
             "Actor_{:02}/03-01-{:02}-01-{:02}-{:02}-{:02}.wav",
             s + 1,
@@ -259,7 +265,7 @@ fn emodb_layout_with_group_kfold_and_functionals() {
         Emotion::Sad => 'T',
         _ => 'W',
     };
-    write_corpus(&dir, 4, &FOUR, 3, |s, e, i| {
+    write_corpus(&dir, SEED, 4, &FOUR, 3, |s, e, i| {
         format!("{:02}a{:02}{}a.wav", [3, 8, 9, 10][s], i + 1, letter(e))
     });
     let mut opts = quick_options();
@@ -299,7 +305,7 @@ fn cross_corpus_crema_d_to_savee_keeps_shared_emotions() {
         Emotion::Angry,
         Emotion::Fear,
     ];
-    write_corpus(&crema, 2, &crema_emotions, 3, |s, e, i| {
+    write_corpus(&crema, SEED, 2, &crema_emotions, 3, |s, e, i| {
         let sentence = ["IEO", "TIE", "DFA"][i];
         format!("{}_{sentence}_{}_XX.wav", 1001 + s, crema_code(e))
     });
@@ -315,7 +321,8 @@ fn cross_corpus_crema_d_to_savee_keeps_shared_emotions() {
         Emotion::Sad,
         Emotion::Surprise,
     ];
-    write_corpus(&savee, 2, &savee_emotions, 3, |s, e, i| {
+    // Another seed: other recordings (the same ones on both sides would be leakage).
+    write_corpus(&savee, SEED + 1, 2, &savee_emotions, 3, |s, e, i| {
         format!("{}_{}{:02}.wav", ["DC", "JE"][s], savee_code(e), i + 1)
     });
     let r = evaluate_cross(&crema, &savee, &quick_options()).unwrap();
@@ -582,7 +589,13 @@ fn augmented_copies_join_only_the_folds_where_their_source_trains() {
     }
 }
 
-fn savee_dir(name: &str, speakers: usize, emotions: &[Emotion], per_class: usize) -> PathBuf {
+fn savee_dir(
+    name: &str,
+    seed: u64,
+    speakers: usize,
+    emotions: &[Emotion],
+    per_class: usize,
+) -> PathBuf {
     let dir = temp_dir(name);
     let code = |e: Emotion| match e {
         Emotion::Neutral => "n",
@@ -591,7 +604,7 @@ fn savee_dir(name: &str, speakers: usize, emotions: &[Emotion], per_class: usize
         Emotion::Angry => "a",
         _ => "su",
     };
-    write_corpus(&dir, speakers, emotions, per_class, |s, e, i| {
+    write_corpus(&dir, seed, speakers, emotions, per_class, |s, e, i| {
         format!(
             "{}_{}{:02}.wav",
             ["DC", "JE", "JK", "KL"][s],
@@ -604,7 +617,7 @@ fn savee_dir(name: &str, speakers: usize, emotions: &[Emotion], per_class: usize
 
 #[test]
 fn augmentation_is_cached_under_its_own_key_and_never_touches_test_rows() {
-    let dir = savee_dir("aug", 2, &FOUR, 3);
+    let dir = savee_dir("aug", SEED, 2, &FOUR, 3);
     let cache = temp_dir("aug-cache");
     let mut opts = quick_options();
     opts.cache_dir = Some(cache.clone());
@@ -638,19 +651,22 @@ fn augmentation_is_cached_under_its_own_key_and_never_touches_test_rows() {
 
 #[test]
 fn several_training_corpora_and_extra_corpora_are_mapped_to_the_test_emotions() {
+    // A seed each: three sets of recordings (the same ones on both sides would be leakage).
     let a = savee_dir(
         "multi-a",
+        SEED,
         2,
         &[Emotion::Neutral, Emotion::Happy, Emotion::Sad],
         2,
     );
     let b = savee_dir(
         "multi-b",
+        SEED + 1,
         2,
         &[Emotion::Sad, Emotion::Angry, Emotion::Surprise],
         2,
     );
-    let t = savee_dir("multi-t", 2, &FOUR, 2);
+    let t = savee_dir("multi-t", SEED + 2, 2, &FOUR, 2);
     let opts = quick_options();
     // Test corpus has neutral, happy, sad, angry: each is in A or B; surprise (only in B)
     // is dropped.

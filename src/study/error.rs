@@ -35,6 +35,18 @@ pub enum StudyError {
     /// The speaker-independent evaluation failed.
     #[error(transparent)]
     Evaluate(#[from] crate::evaluate::EvalError),
+    /// Progress could not be printed to standard output (e.g. a full disk); the study went
+    /// on without printing and wrote every result file under `out`.
+    #[error(
+        "cannot write progress to standard output: {source} (the results were written to {})",
+        out.display()
+    )]
+    Stdout {
+        /// The I/O error.
+        source: std::io::Error,
+        /// The output folder, where `results.json` and `report.html` were written.
+        out: PathBuf,
+    },
     /// The corpus has nothing the study can use.
     #[error("{reason}")]
     Unusable {

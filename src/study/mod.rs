@@ -13,6 +13,7 @@ mod page;
 mod results;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 pub use error::StudyError;
@@ -22,6 +23,8 @@ pub use results::{
 };
 
 use ser_data::synth::SynthParams;
+
+use crate::cli::{PrintError, print_line};
 
 /// What the study runs on and where it writes.
 #[derive(Debug, Clone)]
@@ -58,10 +61,15 @@ impl Default for StudyConfig {
 }
 
 /// Prints a stage heading and times it.
+///
+/// Standard output is only for progress: once it fails the study prints no more and goes on
+/// (the results are the work); a reader that went away ends the printing quietly, any other
+/// failure is kept in `stdout` and reported when everything is written.
 pub(crate) struct Stages {
     quiet: bool,
     timings: Vec<(String, f64)>,
     current: Option<(String, Instant)>,
+    stdout: OnceLock<PrintError>,
 }
 
 impl Stages {
@@ -70,22 +78,29 @@ impl Stages {
             quiet,
             timings: Vec::new(),
             current: None,
+            stdout: OnceLock::new(),
         }
     }
 
     /// Starts a stage (ending the previous one).
     pub(crate) fn start(&mut self, name: &str) {
         self.finish();
-        if !self.quiet {
-            println!("\n== {name}");
-        }
+        self.print(format_args!("\n== {name}"));
         self.current = Some((name.to_string(), Instant::now()));
     }
 
     /// Prints a line inside the stage.
     pub(crate) fn say(&self, line: impl AsRef<str>) {
-        if !self.quiet {
-            println!("   {}", line.as_ref());
+        self.print(format_args!("   {}", line.as_ref()));
+    }
+
+    /// Prints `line` unless quiet or standard output has failed already.
+    fn print(&self, line: std::fmt::Arguments<'_>) {
+        if self.quiet || self.stdout.get().is_some() {
+            return;
+        }
+        if let Err(e) = print_line(line) {
+            let _ = self.stdout.set(e);
         }
     }
 
@@ -101,7 +116,8 @@ impl Stages {
 /// # Errors
 /// [`StudyError`] when the corpus cannot be read at all, no class has enough clips to split,
 /// or an output file cannot be written. Faulty files inside a corpus are reported in the
-/// results, not errors.
+/// results, not errors. A standard output that fails (other than by its reader going away)
+/// is [`StudyError::Stdout`], returned once every file is written.
 pub fn run(config: &StudyConfig) -> Result<StudyResults, StudyError> {
     let total = Instant::now();
     let out = &config.out;
@@ -146,13 +162,17 @@ pub fn run(config: &StudyConfig) -> Result<StudyResults, StudyError> {
     results.total_seconds = total.elapsed().as_secs_f64();
     results::write_json(&results, &out.join("results.json"))?;
     page::write(&results, &out.join("report.html"))?;
-    if !config.quiet {
-        println!(
-            "\nDone in {:.1} s: {}/results.json and {}/report.html",
-            results.total_seconds,
-            out.display(),
-            out.display()
-        );
+    stages.print(format_args!(
+        "\nDone in {:.1} s: {}/results.json and {}/report.html",
+        results.total_seconds,
+        out.display(),
+        out.display()
+    ));
+    match stages.stdout.into_inner() {
+        Some(PrintError::Failed(source)) => Err(StudyError::Stdout {
+            source,
+            out: out.clone(),
+        }),
+        _ => Ok(results),
     }
-    Ok(results)
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ser_data::Eda;
 use ser_models::MetricsSummary;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::StudyError;
 
@@ -17,7 +17,9 @@ pub const PUBLISHED: [(&str, f64); 3] = [("lstm", 0.9917), ("svm", 0.9958), ("kn
 pub struct ExampleClip {
     /// Canonical emotion.
     pub emotion: String,
-    /// The recording.
+    /// The recording (in JSON: `file` as text, plus `file_bytes` when the path is not UTF-8;
+    /// see [`ser_data::corpus::non_utf8_bytes`]).
+    #[serde(flatten, serialize_with = "file_fields")]
     pub file: PathBuf,
     /// Waveplot PNG (relative to the output folder).
     pub waveplot: String,
@@ -80,7 +82,8 @@ pub struct SpeakerIndependent {
 /// The saved model used on one clip.
 #[derive(Debug, Clone, Serialize)]
 pub struct PredictionResult {
-    /// The clip.
+    /// The clip (in JSON: `file` as text, plus `file_bytes` when the path is not UTF-8).
+    #[serde(flatten, serialize_with = "file_fields")]
     pub file: PathBuf,
     /// Its true emotion.
     pub truth: String,
@@ -113,7 +116,8 @@ pub struct StudyResults {
     pub models: Vec<ModelResult>,
     /// Speaker-independent check.
     pub speaker_independent: SpeakerIndependent,
-    /// Where the best model was saved.
+    /// Where the best model was saved (in JSON as text: U+FFFD for bytes that are not UTF-8).
+    #[serde(serialize_with = "lossy_path")]
     pub best_model: Option<PathBuf>,
     /// The saved model used on one clip.
     pub prediction: Option<PredictionResult>,
@@ -123,6 +127,26 @@ pub struct StudyResults {
     pub timings_s: BTreeMap<String, f64>,
     /// Seconds in all.
     pub total_seconds: f64,
+}
+
+/// A path as the fields `file` (text) and `file_bytes` (only when it is not UTF-8).
+fn file_fields<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct FileFields {
+        file: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        file_bytes: Option<Vec<u8>>,
+    }
+    FileFields {
+        file: path.to_string_lossy().into_owned(),
+        file_bytes: ser_data::corpus::non_utf8_bytes(path),
+    }
+    .serialize(s)
+}
+
+/// A path as text, whatever its bytes.
+fn lossy_path<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    path.as_ref().map(|p| p.to_string_lossy()).serialize(s)
 }
 
 /// Writes `results.json`.

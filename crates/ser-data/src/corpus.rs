@@ -90,7 +90,12 @@ pub enum FaultKind {
 }
 
 /// One reported file.
+///
+/// In JSON `file` is text: a name that is not UTF-8 is written with U+FFFD in place of the
+/// bytes that are not, and its exact bytes are added as `"file_bytes": [numbers 0–255]`
+/// (see [`non_utf8_bytes`]); reading such JSON back gives the exact path again on Unix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "FileReportJson", from = "FileReportJson")]
 pub struct FileReport {
     /// The file.
     pub file: PathBuf,
@@ -100,6 +105,68 @@ pub struct FileReport {
     pub kinds: Vec<FaultKind>,
     /// Whether the file is still in [`Corpus::items`].
     pub kept: bool,
+}
+
+/// [`FileReport`] as JSON holds it: the path as text, plus its bytes when it is not UTF-8.
+#[derive(Serialize, Deserialize)]
+struct FileReportJson {
+    file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file_bytes: Option<Vec<u8>>,
+    reason: String,
+    kinds: Vec<FaultKind>,
+    kept: bool,
+}
+
+impl From<FileReport> for FileReportJson {
+    fn from(r: FileReport) -> Self {
+        Self {
+            file: r.file.to_string_lossy().into_owned(),
+            file_bytes: non_utf8_bytes(&r.file),
+            reason: r.reason,
+            kinds: r.kinds,
+            kept: r.kept,
+        }
+    }
+}
+
+impl From<FileReportJson> for FileReport {
+    fn from(j: FileReportJson) -> Self {
+        Self {
+            file: j
+                .file_bytes
+                .as_deref()
+                .and_then(path_of_bytes)
+                .unwrap_or_else(|| PathBuf::from(j.file)),
+            reason: j.reason,
+            kinds: j.kinds,
+            kept: j.kept,
+        }
+    }
+}
+
+/// The bytes of `path` when it is not valid UTF-8, `None` when it is. JSON output writes a
+/// path as text (`to_string_lossy`: U+FFFD for what is not UTF-8) and, only for such a path,
+/// these bytes beside it (a field named like the path's with `_bytes` added), so no name is
+/// lost and no output fails because of one. On Unix they are the name's bytes exactly.
+pub fn non_utf8_bytes(path: &Path) -> Option<Vec<u8>> {
+    path.to_str()
+        .is_none()
+        .then(|| path.as_os_str().as_encoded_bytes().to_vec())
+}
+
+/// The path [`non_utf8_bytes`] gave `bytes` for (Unix only; `None` elsewhere).
+fn path_of_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = bytes;
+        None
+    }
 }
 
 /// What a readable file holds.

@@ -44,6 +44,22 @@ pub enum PipelineError {
         /// What is wrong and the range it must lie in.
         reason: String,
     },
+    /// The same recording (byte-identical files) on both the training and the test side of
+    /// an evaluation: its figures would be optimistic. One pair is named.
+    #[error(
+        "leakage: {} (training) and {} (test) are the same recording; {duplicates} test \
+         recording(s) are also in the training data (allow with --allow-leakage)",
+        train.display(),
+        test.display()
+    )]
+    Leakage {
+        /// A training file ...
+        train: PathBuf,
+        /// ... with the same bytes as this test file.
+        test: PathBuf,
+        /// Test files with a training twin.
+        duplicates: usize,
+    },
     /// The data cannot support what was asked.
     #[error("{reason}")]
     Unusable {

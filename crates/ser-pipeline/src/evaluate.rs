@@ -107,6 +107,11 @@ pub struct EvalOptions {
     /// Further corpora added whole to every training fold (labels mapped to the canonical
     /// emotions, restricted to those of the evaluated corpus); never tested on.
     pub extra_train: Vec<PathBuf>,
+    /// Evaluate even when the same recording (identical bytes) is on both the training and
+    /// the test side ([`evaluate_dir`] with `extra_train`, [`evaluate_multi`]); the report's
+    /// [`EvalReport::leakage`] then says how much. Off: such data is
+    /// [`EvalError::Leakage`].
+    pub allow_leakage: bool,
 }
 
 impl Default for EvalOptions {
@@ -121,6 +126,7 @@ impl Default for EvalOptions {
             augment: Vec::new(),
             augment_as_voices: true,
             extra_train: Vec::new(),
+            allow_leakage: false,
         }
     }
 }
@@ -196,6 +202,137 @@ pub struct EvalReport {
     pub seconds: f64,
     /// The whole pipeline spec every fold fitted.
     pub spec: PipelineSpec,
+    /// Recordings on both the training and the test side, when evaluated anyway
+    /// ([`EvalOptions::allow_leakage`]); absent when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leakage: Option<LeakageReport>,
+}
+
+/// Test recordings whose bytes are also on the training side: the figures are optimistic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeakageReport {
+    /// Test files with a byte-identical file on the training side.
+    pub duplicates: usize,
+    /// One such training file (as text).
+    pub train: String,
+    /// Its test twin (as text).
+    pub test: String,
+}
+
+/// The test files of `test` whose bytes equal those of a file in `train`, each with one such
+/// training twin, in the order of `test`. Sizes are compared first, then a hash of the bytes,
+/// then the bytes themselves, so only real copies count. A file that cannot be read counts as
+/// no copy (loading it reports it later).
+pub fn duplicate_recordings(train: &[&Path], test: &[&Path]) -> Vec<(PathBuf, PathBuf)> {
+    use std::collections::HashMap;
+    let size = |p: &Path| {
+        std::fs::metadata(p)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len())
+    };
+    let mut train_by_size: HashMap<u64, Vec<&Path>> = HashMap::new();
+    for &p in train {
+        if let Some(n) = size(p) {
+            train_by_size.entry(n).or_default().push(p);
+        }
+    }
+    // Hashes of the training files of sizes some test file has, computed once each.
+    let mut train_hash: HashMap<&Path, Option<u64>> = HashMap::new();
+    let mut out = Vec::new();
+    for &t in test {
+        let Some(candidates) = size(t).and_then(|n| train_by_size.get(&n)) else {
+            continue;
+        };
+        let Some(h) = content_hash(t) else { continue };
+        let twin = candidates.iter().find(|&&c| {
+            *train_hash.entry(c).or_insert_with(|| content_hash(c)) == Some(h) && same_bytes(c, t)
+        });
+        if let Some(&c) = twin {
+            out.push((c.to_path_buf(), t.to_path_buf()));
+        }
+    }
+    out
+}
+
+/// A hash of the file's bytes, read in blocks (`None` when it cannot be read).
+fn content_hash(path: &Path) -> Option<u64> {
+    use std::hash::Hasher;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Some(hasher.finish()),
+            Ok(n) => hasher.write(buf.get(..n)?),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Whether two files hold the same bytes (read in blocks; `false` when either cannot be read).
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    let (Ok(mut fa), Ok(mut fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else {
+        return false;
+    };
+    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let (Ok(na), Ok(nb)) = (read_full(&mut fa, &mut ba), read_full(&mut fb, &mut bb)) else {
+            return false;
+        };
+        if na != nb || ba.get(..na) != bb.get(..nb) {
+            return false;
+        }
+        if na == 0 {
+            return true;
+        }
+    }
+}
+
+/// Reads until `buf` is full or the input ends; the bytes read.
+fn read_full(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while let Some(rest) = buf.get_mut(n..).filter(|b| !b.is_empty()) {
+        match r.read(rest) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The paths of `items`.
+fn item_paths<'a>(items: &[&'a CorpusItem]) -> Vec<&'a Path> {
+    items.iter().map(|i| i.label.path.as_path()).collect()
+}
+
+/// The leakage guard: the recordings of `test` also in `train` are [`EvalError::Leakage`],
+/// or, with [`EvalOptions::allow_leakage`], a [`LeakageReport`] for the report.
+fn guard_leakage(
+    train: &[&CorpusItem],
+    test: &[&CorpusItem],
+    opts: &EvalOptions,
+) -> Result<Option<LeakageReport>> {
+    let pairs = duplicate_recordings(&item_paths(train), &item_paths(test));
+    let Some((a, b)) = pairs.first() else {
+        return Ok(None);
+    };
+    if !opts.allow_leakage {
+        return Err(EvalError::Leakage {
+            train: a.clone(),
+            test: b.clone(),
+            duplicates: pairs.len(),
+        });
+    }
+    Ok(Some(LeakageReport {
+        duplicates: pairs.len(),
+        train: a.to_string_lossy().into_owned(),
+        test: b.to_string_lossy().into_owned(),
+    }))
 }
 
 /// `loso` for corpora with 2–12 speakers, `group-kfold:4` above that, and `kfold:5` when the
@@ -440,17 +577,35 @@ pub fn extra_corpora(
     classes: &[String],
     opts: &EvalOptions,
 ) -> Result<(Vec<Dataset>, ser_data::CacheStats, usize)> {
+    let scanned = scan_extra_corpora(opts)?;
+    extra_corpora_of(&scanned, classes, opts)
+}
+
+/// Every corpus of `opts.extra_train`, scanned, in order.
+fn scan_extra_corpora(opts: &EvalOptions) -> Result<Vec<Corpus>> {
+    opts.extra_train.iter().map(|d| scan_corpus(d)).collect()
+}
+
+/// The items of `corpus` whose emotion is one of `classes` (canonical names).
+fn items_of<'a>(corpus: &'a Corpus, classes: &[String]) -> Vec<&'a CorpusItem> {
+    corpus
+        .items
+        .iter()
+        .filter(|i| classes.iter().any(|c| c == i.label.emotion.name()))
+        .collect()
+}
+
+/// [`extra_corpora`] over corpora already scanned (those of `opts.extra_train`, in order).
+fn extra_corpora_of(
+    scanned: &[Corpus],
+    classes: &[String],
+    opts: &EvalOptions,
+) -> Result<(Vec<Dataset>, ser_data::CacheStats, usize)> {
     let mut out = Vec::new();
     let mut stats = ser_data::CacheStats::default();
     let mut failed = 0;
-    for dir in &opts.extra_train {
-        let corpus = scan_corpus(dir)?;
-        let items: Vec<CorpusItem> = corpus
-            .items
-            .iter()
-            .filter(|i| classes.iter().any(|c| c == i.label.emotion.name()))
-            .cloned()
-            .collect();
+    for (dir, corpus) in opts.extra_train.iter().zip(scanned) {
+        let items: Vec<CorpusItem> = items_of(corpus, classes).into_iter().cloned().collect();
         if items.is_empty() {
             return Err(EvalError::Unusable {
                 reason: format!("{} has none of the emotions {classes:?}", dir.display()),
@@ -590,6 +745,7 @@ impl Pooled {
             cache_computed: 0,
             seconds: 0.0,
             spec: opts.spec.clone(),
+            leakage: None,
         })
     }
 }
@@ -626,16 +782,32 @@ pub fn evaluate_dataset_with(
 /// Scans `dir`, extracts features and runs the protocol.
 ///
 /// # Errors
-/// As [`scan_corpus`], [`extract`] and [`evaluate_dataset`].
+/// As [`scan_corpus`], [`extract`] and [`evaluate_dataset`]; [`EvalError::Leakage`] when a
+/// recording of `dir` is also in an extra training corpus (checked before any feature is
+/// computed), unless [`EvalOptions::allow_leakage`].
 pub fn evaluate_dir(dir: &Path, opts: &EvalOptions) -> Result<EvalReport> {
     let start = Instant::now();
     let corpus = scan_corpus(dir)?;
+    let extra = scan_extra_corpora(opts)?;
+    // Before any feature is computed: the extra corpora's clips of the evaluated emotions
+    // train every fold, so none may be a recording of the evaluated corpus.
+    let emotions: Vec<String> = corpus
+        .items
+        .iter()
+        .map(|i| i.label.emotion.name().to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let extra_items: Vec<&CorpusItem> = extra.iter().flat_map(|c| items_of(c, &emotions)).collect();
+    let tested: Vec<&CorpusItem> = corpus.items.iter().collect();
+    let leakage = guard_leakage(&extra_items, &tested, opts)?;
     let fm = extract(&corpus.items, None, opts)?;
     let classes = fm.dataset.classes.clone();
     let (augmented, aug_stats) = augmented_copies(&corpus.items, &classes, opts)?;
-    let (corpora, extra_stats, extra_failed) = extra_corpora(&classes, opts)?;
+    let (corpora, extra_stats, extra_failed) = extra_corpora_of(&extra, &classes, opts)?;
     let extras = TrainingExtras { augmented, corpora };
     let mut report = evaluate_dataset_with(&fm.dataset, &extras, opts)?;
+    report.leakage = leakage;
     report.failed_files = fm.failed.len() + extra_failed;
     report.cache_hits = fm.cache.hits + aug_stats.hits + extra_stats.hits;
     report.cache_computed = fm.cache.computed + aug_stats.computed + extra_stats.computed;
@@ -667,7 +839,9 @@ pub fn evaluate_cross(train_dir: &Path, test_dir: &Path, opts: &EvalOptions) -> 
 /// the training clips only. One fold.
 ///
 /// # Errors
-/// [`EvalError::Unusable`] when fewer than two such emotions exist; as [`evaluate_dir`].
+/// [`EvalError::Unusable`] when fewer than two such emotions exist; [`EvalError::Leakage`]
+/// when a test recording is also on the training side (a training or extra corpus), unless
+/// [`EvalOptions::allow_leakage`]; as [`evaluate_dir`].
 pub fn evaluate_multi(
     train_dirs: &[PathBuf],
     test_dir: &Path,
@@ -696,6 +870,15 @@ pub fn evaluate_multi(
             ),
         });
     }
+    let names: Vec<String> = shared.iter().map(|e| e.name().to_string()).collect();
+    let extra = scan_extra_corpora(opts)?;
+    // Before any feature is computed: no test recording may also train.
+    let training: Vec<&CorpusItem> = train
+        .iter()
+        .chain(&extra)
+        .flat_map(|c| items_of(c, &names))
+        .collect();
+    let leakage = guard_leakage(&training, &items_of(&test, &names), opts)?;
     let encoder = LabelEncoder::with_classes(shared.iter().map(|e| e.name()))?;
     let keep = |c: &Corpus| -> Vec<CorpusItem> {
         c.items
@@ -734,7 +917,7 @@ pub fn evaluate_multi(
         }
         train_sets.push(d);
     }
-    let (corpora, st, extra_failed) = extra_corpora(&classes, opts)?;
+    let (corpora, st, extra_failed) = extra_corpora_of(&extra, &classes, opts)?;
     hits += st.hits;
     computed += st.computed;
     failed += extra_failed;
@@ -743,6 +926,7 @@ pub fn evaluate_multi(
     let mut pooled = Pooled::new(encoder.n_classes());
     pooled.add(&train_set, &fb.dataset, &extras, opts)?;
     let mut report = pooled.report(Protocol::Cross, classes, opts)?;
+    report.leakage = leakage;
     report.n_speakers = distinct_keys(&train_set).len()
         + extras
             .corpora
