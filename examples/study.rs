@@ -28,12 +28,12 @@ struct Args {
     /// Output folder.
     #[arg(long, default_value = "study-out")]
     out: PathBuf,
-    /// Seed of the split, the models and the synthetic corpus.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// LSTM training epochs (the seed: 50).
-    #[arg(long, default_value_t = 50)]
-    lstm_epochs: usize,
+    /// Seed of the split, the models and the synthetic corpus (default: the study preset's, 42).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// LSTM training epochs (default: the study preset's, 50, as the seed trained).
+    #[arg(long)]
+    lstm_epochs: Option<usize>,
     /// Do not cache extracted features.
     #[arg(long)]
     no_cache: bool,
@@ -41,13 +41,14 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let defaults = StudyConfig::default();
     let config = StudyConfig {
         data: args.data,
         out: args.out,
-        seed: args.seed,
-        lstm_epochs: args.lstm_epochs,
+        seed: args.seed.unwrap_or(defaults.seed),
+        lstm_epochs: args.lstm_epochs.unwrap_or(defaults.lstm_epochs),
         cache: !args.no_cache,
-        ..StudyConfig::default()
+        ..defaults
     };
     match run(&config) {
         Ok(_) => ExitCode::SUCCESS,

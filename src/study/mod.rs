@@ -36,7 +36,7 @@ pub struct StudyConfig {
     pub out: PathBuf,
     /// Seed of the split, the models and the synthetic corpus.
     pub seed: u64,
-    /// LSTM epochs (the study: 50).
+    /// LSTM epochs (the `study` preset's: 50, as the seed trained).
     pub lstm_epochs: usize,
     /// The synthetic corpus generated when `data` is `None`.
     pub synth: SynthParams,
@@ -47,12 +47,14 @@ pub struct StudyConfig {
 }
 
 impl Default for StudyConfig {
+    /// Seed and LSTM epochs from the `study` preset (`ser_pipeline::Preset::Study`).
     fn default() -> Self {
+        let study = ser_pipeline::PipelineSpec::preset(ser_pipeline::Preset::Study);
         Self {
             data: None,
             out: PathBuf::from("study-out"),
-            seed: 42,
-            lstm_epochs: 50,
+            seed: study.seed,
+            lstm_epochs: study.model.lstm_epochs,
             synth: SynthParams::default(),
             cache: true,
             quiet: false,

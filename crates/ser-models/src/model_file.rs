@@ -46,13 +46,23 @@ pub struct FeatureConfig {
 }
 
 impl FeatureConfig {
-    /// The study's loading (22 050 Hz, offset 0.5 s, 3 s) with the given feature set.
+    /// The study's loading (`ser_audio::LoadOptions::study()`: 22 050 Hz, offset 0.5 s, 3 s)
+    /// with the given feature set.
     pub fn study(spec: FeatureSpec) -> Self {
+        Self::with_loading(spec, &ser_audio::LoadOptions::study())
+    }
+
+    /// `spec` computed on audio loaded as `load` says (mono; a `None` rate keeps librosa's
+    /// default, 22 050 Hz).
+    pub fn with_loading(spec: FeatureSpec, load: &ser_audio::LoadOptions) -> Self {
         Self {
             spec,
-            sample_rate: 22_050,
-            offset: 0.5,
-            duration: Some(3.0),
+            sample_rate: load
+                .sample_rate
+                .or(ser_audio::LoadOptions::default().sample_rate)
+                .unwrap_or(22_050),
+            offset: load.offset,
+            duration: load.duration,
         }
     }
 }

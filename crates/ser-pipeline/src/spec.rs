@@ -377,12 +377,11 @@ impl PipelineSpec {
     pub fn preset(preset: Preset) -> Self {
         match preset {
             Preset::Robust => Self {
-                features: FeatureConfig {
-                    spec: FeatureSpec::Functionals,
-                    sample_rate: 22_050,
-                    offset: 0.0,
-                    duration: None,
-                },
+                // librosa.load's defaults: the whole clip at 22 050 Hz.
+                features: FeatureConfig::with_loading(
+                    FeatureSpec::Functionals,
+                    &ser_audio::LoadOptions::default(),
+                ),
                 normalisation: Normalisation::Speaker,
                 scaler: Scaling::Standard,
                 model: ModelSpec {
