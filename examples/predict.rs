@@ -17,6 +17,9 @@
 //! * recordings longer than 4 s add `"duration"` (s) and `"windows": [{"start", "end",
 //!   "emotion", "score"}]`, the pipeline over successive windows as long as its clips
 //!   (3 s for whole-clip pipelines), half a window apart, the last ending at the end;
+//! * a file where no speech is heard (its loudest frame below −50 dBFS: silence, a noise floor)
+//!   gets `"emotion": null`, every class equally likely, `"speech": false` and a `"reason"`;
+//!   it takes no part in the other files' statistics;
 //! * `{"file", "error"}` for a file that failed (the others still go through).
 //!
 //! `file` is text: a name that is not UTF-8 has U+FFFD in place of what is not, and the line
@@ -106,7 +109,10 @@ fn main() -> ExitCode {
     };
     for r in results {
         let line = match r.outcome {
-            Ok((scores, source)) => ok_line(&pipeline, &r.file, scores, source),
+            Ok((scores, source)) => match r.no_speech {
+                None => ok_line(&pipeline, &r.file, scores, source),
+                Some(level) => no_speech_line(&pipeline, &r.file, scores, source, level),
+            },
             Err(e) => error_line(&r.file, &e.to_string()),
         };
         all_ok &= line.error.is_none();
@@ -152,10 +158,15 @@ struct Line<'a> {
     file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     file_bytes: Option<Vec<u8>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    emotion: Option<&'a str>,
+    #[serde(skip_serializing_if = "Emotion::is_absent")]
+    emotion: Emotion<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     scores: Option<Scores<'a>>,
+    /// `false` when no speech was heard (with `reason`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    speech: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     normalisation: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,6 +175,28 @@ struct Line<'a> {
     windows: Option<Vec<Window<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+}
+
+/// The `emotion` field: a class, `null` (no speech heard), or absent (an error line).
+enum Emotion<'a> {
+    Absent,
+    Null,
+    Name(&'a str),
+}
+
+impl Emotion<'_> {
+    fn is_absent(&self) -> bool {
+        matches!(self, Emotion::Absent)
+    }
+}
+
+impl Serialize for Emotion<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Emotion::Name(n) => s.serialize_str(n),
+            _ => s.serialize_none(),
+        }
+    }
 }
 
 /// Class name → probability, in the model's class order.
@@ -196,12 +229,40 @@ fn error_line<'a>(file: &Path, error: &str) -> Line<'a> {
     Line {
         file: file.to_string_lossy().into_owned(),
         file_bytes: non_utf8_bytes(file),
-        emotion: None,
+        emotion: Emotion::Absent,
         scores: None,
+        speech: None,
+        reason: None,
         normalisation: None,
         duration: None,
         windows: None,
         error: Some(error.to_owned()),
+    }
+}
+
+/// A file where no speech was heard: `"emotion": null`, every class equally likely,
+/// `"speech": false` and the reason.
+fn no_speech_line<'a>(
+    pipeline: &'a FittedPipeline,
+    file: &Path,
+    scores: Vec<f32>,
+    source: StatsSource,
+    level: f32,
+) -> Line<'a> {
+    Line {
+        file: file.to_string_lossy().into_owned(),
+        file_bytes: non_utf8_bytes(file),
+        emotion: Emotion::Null,
+        scores: Some(Scores(pipeline.classes(), scores)),
+        speech: Some(false),
+        reason: Some(format!(
+            "no speech: the loudest frame is at {level:.1} dBFS, below {} dBFS",
+            ser::pipeline::SPEECH_FLOOR_DBFS
+        )),
+        normalisation: Some(source.name()),
+        duration: None,
+        windows: None,
+        error: None,
     }
 }
 
@@ -216,8 +277,12 @@ fn ok_line<'a>(
     let mut line = Line {
         file: file.to_string_lossy().into_owned(),
         file_bytes: non_utf8_bytes(file),
-        emotion: classes.get(best).map(String::as_str),
+        emotion: classes
+            .get(best)
+            .map_or(Emotion::Null, |c| Emotion::Name(c.as_str())),
         scores: Some(Scores(classes, scores)),
+        speech: None,
+        reason: None,
         normalisation: Some(source.name()),
         duration: None,
         windows: None,

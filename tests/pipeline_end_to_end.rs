@@ -443,6 +443,40 @@ fn the_prediction_line_schema_is_pinned() {
     keys.sort_unstable();
     assert_eq!(keys, ["error", "file"]);
     assert!(err["error"].as_str().unwrap().contains("missing.wav"));
+    // Silence and a noise floor at about −70 dBFS: no speech heard, no emotion presented.
+    let silent = dir.join("silent.wav");
+    write_wav(&silent, &vec![0.0; 22_050], 22_050).unwrap();
+    let hiss = dir.join("hiss.wav");
+    let noise: Vec<f32> = (0..22_050u32)
+        .map(|i| 3e-4 * (((i.wrapping_mul(2_654_435_761)) >> 16) as f32 / 32_768.0 - 1.0))
+        .collect();
+    write_wav(&hiss, &noise, 22_050).unwrap();
+    let out = example("predict")
+        .arg(&model)
+        .arg(&silent)
+        .arg(&hiss)
+        .arg(&clip)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for quiet in &lines[..2] {
+        assert_eq!(quiet["speech"], false, "{quiet}");
+        assert!(quiet["emotion"].is_null());
+        assert!(quiet["reason"].as_str().unwrap().starts_with("no speech"));
+        let p: Vec<f64> = quiet["scores"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!(p.iter().all(|&v| (v - 1.0 / 3.0).abs() < 1e-6), "{p:?}");
+    }
+    assert!(lines[2].get("speech").is_none() && lines[2]["emotion"].is_string());
     // --same-speaker says so on every line.
     let out = example("predict")
         .arg(&model)

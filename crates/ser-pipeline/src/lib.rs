@@ -26,7 +26,8 @@ pub use fitted::{FittedPipeline, Predictions, SpeakerContext, StatsSource, fit};
 pub use fold::{InnerScore, softmax_mean};
 pub use model_file::{FORMAT_NAME, FORMAT_VERSION, MAX_MODEL_FILE_BYTES, read_limited};
 pub use predict::{
-    FilePrediction, Grouping, WindowPrediction, predict_files, predict_windows, windows_of,
+    FilePrediction, Grouping, SPEECH_FLOOR_DBFS, WindowPrediction, peak_level_dbfs, predict_files,
+    predict_windows, windows_of,
 };
 pub use ser_data::normalize::GroupStats;
 pub use spec::{

@@ -40,13 +40,50 @@ pub struct FilePrediction {
     /// The file.
     pub file: PathBuf,
     /// Class probabilities (summing to 1) and where the normalisation came from, or why the
-    /// file failed.
+    /// file failed. A file where no speech was heard gets every class equally likely.
     pub outcome: Result<(Vec<f32>, StatsSource)>,
+    /// `Some(peak level in dBFS)` when no speech was heard: the loudest 1024-sample frame is
+    /// below [`SPEECH_FLOOR_DBFS`]. Such a file is not predicted and takes no part in the
+    /// others' statistics or self-training.
+    pub no_speech: Option<f32>,
+}
+
+/// A recording whose loudest 1024-sample frame (RMS) stays below this level, in dB relative to
+/// full scale, holds no speech to judge (silence, or near-silence such as a noise floor).
+pub const SPEECH_FLOOR_DBFS: f32 = -50.0;
+
+/// The RMS level of the loudest 1024-sample frame of `samples`, in dBFS (−inf for silence).
+pub fn peak_level_dbfs(samples: &[f32]) -> f32 {
+    let peak = samples
+        .chunks(1024)
+        .map(|c| (c.iter().map(|v| v * v).sum::<f32>() / c.len() as f32).sqrt())
+        .fold(0.0f32, f32::max);
+    20.0 * peak.log10()
+}
+
+/// The feature row of a file, or its peak level when no speech was heard.
+enum Row {
+    Speech(Vec<f32>),
+    NoSpeech(f32),
+}
+
+fn row_of(pipeline: &FittedPipeline, path: &Path) -> Result<Row> {
+    let audio = ser_audio::load(path, &pipeline.spec().features.load_options())?;
+    let level = peak_level_dbfs(&audio.samples);
+    if level.is_nan() || level < SPEECH_FLOOR_DBFS {
+        return Ok(Row::NoSpeech(level));
+    }
+    Ok(Row::Speech(pipeline.features_of_samples(
+        &audio.samples,
+        audio.sample_rate,
+        path,
+    )?))
 }
 
 /// Predicts `files` together (see [`FittedPipeline::predict_rows`]) with the speaker context
-/// `grouping` gives. Files whose features cannot be computed get their own error and take no
-/// part in the others' statistics.
+/// `grouping` gives. Files whose features cannot be computed get their own error, and files
+/// where no speech is heard ([`FilePrediction::no_speech`]) get no emotion; neither takes part
+/// in the others' statistics.
 ///
 /// # Errors
 /// Only for the context itself: [`PipelineError::Unusable`] when no speaker clip given by
@@ -56,11 +93,13 @@ pub fn predict_files(
     files: &[PathBuf],
     grouping: &Grouping,
 ) -> Result<Vec<FilePrediction>> {
-    let rows: Vec<Result<Vec<f32>>> = files.iter().map(|f| pipeline.features_of(f)).collect();
-    let ok: Vec<usize> = (0..files.len()).filter(|&i| rows[i].is_ok()).collect();
+    let rows: Vec<Result<Row>> = files.iter().map(|f| row_of(pipeline, f)).collect();
+    let ok: Vec<usize> = (0..files.len())
+        .filter(|&i| matches!(rows[i], Ok(Row::Speech(_))))
+        .collect();
     let mut x = Array2::<f32>::zeros((ok.len(), pipeline.n_features()));
     for (r, &i) in ok.iter().enumerate() {
-        if let Ok(v) = &rows[i] {
+        if let Ok(Row::Speech(v)) = &rows[i] {
             x.row_mut(r)
                 .assign(&ndarray::ArrayView1::from(v.as_slice()));
         }
@@ -73,21 +112,33 @@ pub fn predict_files(
         pred = Some(pipeline.predict_rows(x.view(), &ctx)?);
     }
     let mut k = 0;
+    let n_classes = pipeline.classes().len();
     for (i, row) in rows.into_iter().enumerate() {
+        let mut no_speech = None;
         let outcome = match (row, &pred) {
             (Err(e), _) => Err(e),
-            (Ok(_), Some(p)) => {
+            (Ok(Row::NoSpeech(level)), _) => {
+                no_speech = Some(level);
+                let source = if pipeline.per_speaker() {
+                    StatsSource::TrainingFallback
+                } else {
+                    StatsSource::None
+                };
+                Ok((vec![1.0 / n_classes as f32; n_classes], source))
+            }
+            (Ok(Row::Speech(_)), Some(p)) => {
                 let r = (p.probabilities.row(k).to_vec(), p.normalisation[k]);
                 k += 1;
                 Ok(r)
             }
-            (Ok(_), None) => Err(PipelineError::Unusable {
+            (Ok(Row::Speech(_)), None) => Err(PipelineError::Unusable {
                 reason: "no prediction".into(),
             }),
         };
         out.push(FilePrediction {
             file: files[i].clone(),
             outcome,
+            no_speech,
         });
     }
     Ok(out)
