@@ -31,20 +31,24 @@ pub enum AudioError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The bytes are not a container this crate reads (WAV, AIFF, AIFF-C).
-    #[error("{}: not WAV or AIFF audio; found {found}", path.display())]
+    /// The bytes are not a container this crate knows (WAV, AIFF, AIFF-C, FLAC,
+    /// MP3, Ogg, MP4/M4A, CAF, ADTS AAC).
+    #[error("{}: not a known audio container; found {found}", path.display())]
     UnknownContainer {
         /// The file read.
         path: PathBuf,
         /// What the first bytes look like, e.g. "ID3 tag (mp3)" or "empty file".
         found: String,
     },
-    /// A known container holding an encoding this crate does not decode.
+    /// A known container holding an encoding this crate does not decode (e.g.
+    /// Opus, AMR, HE-AAC), or a compressed container when the crate was built
+    /// without its `symphonia` feature.
     #[error("{}: unsupported {what}", path.display())]
     Unsupported {
         /// The file read.
         path: PathBuf,
-        /// What is unsupported, e.g. "WAV format tag 0x0002 (MS ADPCM)".
+        /// What is unsupported, e.g. "WAV format tag 0x0002 (MS ADPCM)" or
+        /// "codec Opus in an Ogg container".
         what: String,
     },
     /// The file ends before a header (or the sample data it needs) is complete.
@@ -55,7 +59,9 @@ pub enum AudioError {
         /// What was cut short.
         reason: String,
     },
-    /// A header holds values that make no sense (e.g. 0 channels).
+    /// A header holds values that make no sense (e.g. 0 channels), or the
+    /// compressed stream cannot be decoded (the decoder's message says where;
+    /// a panic inside the decoder on hostile input lands here too).
     #[error("{}: corrupt: {reason}", path.display())]
     Corrupt {
         /// The file read.
@@ -77,12 +83,13 @@ pub enum AudioError {
         /// First frame the options ask for.
         start_frame: u64,
     },
-    /// A float file holds NaN or an infinity.
+    /// A float file holds NaN or an infinity (or a decoder produced one).
     #[error("{}: non-finite sample (NaN or infinity) at sample index {index}", path.display())]
     NonFinite {
         /// The file read.
         path: PathBuf,
-        /// Index of the first bad sample in the file's interleaved sample stream.
+        /// Index of the first bad sample in the file's interleaved sample stream
+        /// (for a compressed codec, in the decoded stream once trimmed).
         index: u64,
     },
     /// A sample rate outside what this crate handles: 0, above
@@ -104,7 +111,9 @@ pub enum AudioError {
     /// [`LoadOptions::MAX_SAMPLES`](crate::LoadOptions::MAX_SAMPLES): found from
     /// the header's frame count and the resampling ratio, before anything is
     /// decoded or allocated. Only the part `offset`/`duration` select counts, so
-    /// a window of a long file loads.
+    /// a window of a long file loads. A compressed file whose header states no
+    /// length is refused while decoding, once the frames so far pass the limit
+    /// (`samples` then counts those).
     #[error(
         "{}: too long to load at once: {seconds:.1} s of audio would be {samples} samples, \
          more than the limit of {limit}; load a part of it (offset and duration)",

@@ -4,6 +4,9 @@ use std::fmt;
 use std::path::Path;
 
 /// The container format, detected from the file's bytes (never its name).
+///
+/// WAV and AIFF(-C) are read by this crate's own exact PCM reader; the others
+/// are decoded through symphonia (cargo feature `symphonia`, on by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Container {
@@ -13,6 +16,18 @@ pub enum Container {
     Aiff,
     /// AIFF-C (`FORM....AIFC`), PCM (big or little endian) or float.
     AiffC,
+    /// Native FLAC (`fLaC`), lossless.
+    Flac,
+    /// An MPEG audio elementary stream (frame sync, optionally after an ID3v2 tag): MP3.
+    Mp3,
+    /// Ogg (`OggS`): Vorbis here (Opus, Speex and FLAC-in-Ogg are refused with the codec named).
+    Ogg,
+    /// ISO base media / MP4 / M4A / 3GP (`ftyp`): AAC-LC or ALAC.
+    Mp4,
+    /// Apple Core Audio Format (`caff`): ALAC, AAC-LC, FLAC or PCM.
+    Caf,
+    /// Raw AAC in ADTS frames (`.aac`), AAC-LC.
+    Adts,
 }
 
 impl Container {
@@ -22,7 +37,19 @@ impl Container {
             Self::Wav => &["wav", "wave"],
             Self::Aiff => &["aif", "aiff"],
             Self::AiffC => &["aifc", "aif", "aiff"],
+            Self::Flac => &["flac"],
+            Self::Mp3 => &["mp3", "mpga"],
+            Self::Ogg => &["ogg", "oga"],
+            Self::Mp4 => &["m4a", "mp4", "m4b", "m4v", "mov", "3gp", "3g2"],
+            Self::Caf => &["caf"],
+            Self::Adts => &["aac", "adts"],
         }
+    }
+
+    /// Whether this crate's own PCM reader handles it (WAV, AIFF, AIFF-C);
+    /// the other containers go through symphonia.
+    pub(crate) fn is_pcm(self) -> bool {
+        matches!(self, Self::Wav | Self::Aiff | Self::AiffC)
     }
 
     /// Whether `path` carries an extension that names some other format.
@@ -45,6 +72,50 @@ impl fmt::Display for Container {
             Self::Wav => "WAV",
             Self::Aiff => "AIFF",
             Self::AiffC => "AIFF-C",
+            Self::Flac => "FLAC",
+            Self::Mp3 => "MP3",
+            Self::Ogg => "Ogg",
+            Self::Mp4 => "MP4",
+            Self::Caf => "CAF",
+            Self::Adts => "ADTS",
+        })
+    }
+}
+
+/// How the audio inside the container is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Codec {
+    /// Uncompressed samples (WAV, AIFF, AIFF-C, PCM in CAF), as [`SampleFormat`] says.
+    Pcm,
+    /// FLAC, lossless.
+    Flac,
+    /// MPEG-1/2 Layer III.
+    Mp3,
+    /// Vorbis.
+    Vorbis,
+    /// AAC Low Complexity (HE-AAC is refused).
+    AacLc,
+    /// Apple Lossless.
+    Alac,
+}
+
+impl Codec {
+    /// Whether decoding gives back the encoded samples exactly.
+    pub fn is_lossless(self) -> bool {
+        matches!(self, Self::Pcm | Self::Flac | Self::Alac)
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Pcm => "PCM",
+            Self::Flac => "FLAC",
+            Self::Mp3 => "MP3",
+            Self::Vorbis => "Vorbis",
+            Self::AacLc => "AAC-LC",
+            Self::Alac => "ALAC",
         })
     }
 }
@@ -54,6 +125,10 @@ impl fmt::Display for Container {
 /// Integer formats are scaled by `1 / 2^(bits - 1)` (unsigned 8-bit is first
 /// recentred by 128), as libsndfile and so librosa do; float formats are kept
 /// as they are (values beyond ±1 included).
+///
+/// For a compressed [`Codec`] it is the format the decoder produces: the
+/// encoded bit depth for lossless codecs (FLAC, ALAC), [`SampleFormat::F32`]
+/// for lossy ones (MP3, Vorbis, AAC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SampleFormat {
@@ -112,6 +187,8 @@ impl fmt::Display for SampleFormat {
 }
 
 /// Byte order of the sample data.
+///
+/// Compressed codecs decode to native samples; their [`AudioInfo`] says `Little`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endian {
     /// Least significant byte first (WAV, AIFF-C `sowt`).
@@ -125,7 +202,9 @@ pub enum Endian {
 pub struct AudioInfo {
     /// Container found in the bytes.
     pub container: Container,
-    /// Sample encoding.
+    /// How the audio is encoded inside the container.
+    pub codec: Codec,
+    /// Sample encoding (for a compressed codec, what its decoder produces).
     pub format: SampleFormat,
     /// Byte order of the samples.
     pub endian: Endian,
@@ -134,6 +213,10 @@ pub struct AudioInfo {
     /// Interleaved channels (≥ 1).
     pub channels: u16,
     /// Whole frames actually present in the file (what [`load`](crate::load) reads).
+    ///
+    /// For a compressed codec: the frames its packets hold once the encoder
+    /// delay and padding are trimmed, counted by reading every packet (not
+    /// decoding them), so it equals what a load of the whole file returns.
     pub frames: u64,
     /// Whether the header claims more sample data than the file holds
     /// (the file was cut short; the frames present are still read).
@@ -152,12 +235,22 @@ impl AudioInfo {
 }
 
 impl fmt::Display for AudioInfo {
-    /// E.g. `AIFF, 16-bit PCM, 24414 Hz, 1 channel, 53847 frames (2.206 s); AIFF data in a file named .wav`.
+    /// E.g. `AIFF, 16-bit PCM, 24414 Hz, 1 channel, 53847 frames (2.206 s); AIFF data in a file named .wav`,
+    /// or `MP4 (AAC-LC), 32-bit float, 44100 Hz, …` when the codec is not what the container's name says.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.container)?;
+        let named_by_container = match self.container {
+            Container::Wav | Container::Aiff | Container::AiffC => self.codec == Codec::Pcm,
+            Container::Flac => self.codec == Codec::Flac,
+            Container::Mp3 => self.codec == Codec::Mp3,
+            _ => false,
+        };
+        if !named_by_container {
+            write!(f, " ({})", self.codec)?;
+        }
         write!(
             f,
-            "{}, {}, {} Hz, {} channel{}, {} frames ({:.3} s)",
-            self.container,
+            ", {}, {} Hz, {} channel{}, {} frames ({:.3} s)",
             self.format,
             self.sample_rate,
             self.channels,
@@ -203,6 +296,7 @@ impl Layout {
     pub fn info(&self, name: &Path) -> AudioInfo {
         AudioInfo {
             container: self.container,
+            codec: Codec::Pcm,
             format: self.format,
             endian: self.endian,
             sample_rate: self.sample_rate,

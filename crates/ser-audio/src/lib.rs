@@ -3,6 +3,11 @@
 
 mod aiff;
 mod chunk;
+#[cfg(feature = "symphonia")]
+mod codec;
+#[cfg(not(feature = "symphonia"))]
+#[path = "codec_off.rs"]
+mod codec;
 mod decode;
 mod error;
 mod info;
@@ -12,6 +17,6 @@ mod sniff;
 mod wav;
 
 pub use error::AudioError;
-pub use info::{AudioInfo, Container, Endian, SampleFormat};
+pub use info::{AudioInfo, Codec, Container, Endian, SampleFormat};
 pub use load::{Audio, LoadOptions, load, load_bytes, probe, probe_bytes};
 pub use resample::{MAX_RATIO, MAX_SAMPLE_RATE, ResampleStream, Resampler, resample};

@@ -6,13 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::chunk::Source;
+use crate::codec;
 use crate::decode::decode;
 use crate::error::{AudioError, Fault};
 use crate::info::{AudioInfo, Container, Layout};
 use crate::resample::{
     BLOCK, ResampleStream, Resampler, cached_plan, check_rate, check_ratio, output_frames,
 };
-use crate::sniff::{SNIFF_LEN, sniff};
+use crate::sniff::locate;
 use crate::{aiff, wav};
 
 /// How to load a file; the defaults are `librosa.load`'s.
@@ -31,6 +32,16 @@ use crate::{aiff, wav};
 /// holds only a fixed scratch (about 1 MB, plus the cached filter table).
 /// For audio of any length, load windows, or feed a
 /// [`ResampleStream`](crate::ResampleStream) piece by piece.
+///
+/// Compressed files (FLAC, MP3, Ogg Vorbis, MP4/M4A, CAF, ADTS) are decoded
+/// packet by packet into the same block-wise stage. Their length is known
+/// from the header when it states one (FLAC STREAMINFO, the MP4 and CAF packet
+/// tables, Ogg granule positions, an MP3 Xing/LAME header; estimated from the
+/// bit rate for other MP3s): a result that would exceed the limit is refused
+/// from it before decoding, and again after every packet, as soon as the
+/// frames decoded so far would, so no header, honest or not, makes a load
+/// hold more. An `offset` is reached by decoding from the start (exact to the
+/// sample; the time grows with the offset).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LoadOptions {
     /// Target sample rate in Hz; `None` keeps the file's own rate.
@@ -160,7 +171,8 @@ impl Audio {
 /// Loads an audio file as `librosa.load(path, sr, mono, offset, duration)` does.
 ///
 /// Steps, in librosa's order: detect the container from the bytes (never the
-/// extension) and decode; cut at the native rate from frame
+/// extension) and decode (compressed codecs with the encoder delay and padding
+/// trimmed, as ffmpeg and libsndfile trim them); cut at the native rate from frame
 /// `floor(offset · rate)`, keeping `floor(duration · rate)` frames (or fewer if
 /// the file ends first: a short clip gives what there is); average the
 /// channels if `mono`; resample each channel to `sample_rate` if it differs.
@@ -182,7 +194,15 @@ pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Audio, AudioEr
         .map_err(|source| io_error(path, source))?
         .len();
     let mut reader = BufReader::with_capacity(8192, file);
-    let layout = parse(&mut reader, len).map_err(|f| f.at(path))?;
+    let (container, start) = locate(&mut Source::new(&mut reader, len)).map_err(|f| f.at(path))?;
+    if !container.is_pcm() {
+        let mut file = reader.into_inner();
+        return codec::load(&mut file, len, container, start, opts).map_err(|f| match f {
+            Fault::Io(e) => io_error(path, e),
+            f => f.at(path),
+        });
+    }
+    let layout = parse(&mut reader, len, container, start).map_err(|f| f.at(path))?;
     let job = Job::new(&layout, opts).map_err(|f| f.at(path))?;
     // Only the frames asked for are read; they lie in the file (`layout.frames`
     // counts only whole frames present).
@@ -199,7 +219,12 @@ pub fn load(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Audio, AudioEr
 pub fn load_bytes(bytes: &[u8], name: &Path, opts: &LoadOptions) -> Result<Audio, AudioError> {
     opts.check(name)?;
     let mut cursor = Cursor::new(bytes);
-    let layout = parse(&mut cursor, bytes.len() as u64).map_err(|f| f.at(name))?;
+    let len = bytes.len() as u64;
+    let (container, start) = locate(&mut Source::new(&mut cursor, len)).map_err(|f| f.at(name))?;
+    if !container.is_pcm() {
+        return codec::load(&mut cursor, len, container, start, opts).map_err(|f| f.at(name));
+    }
+    let layout = parse(&mut cursor, len, container, start).map_err(|f| f.at(name))?;
     let job = Job::new(&layout, opts).map_err(|f| f.at(name))?;
     let lo = usize::try_from(job.byte_offset(&layout)).unwrap_or(usize::MAX);
     let mut data = bytes.get(lo..).unwrap_or_default();
@@ -215,35 +240,65 @@ pub fn probe(path: impl AsRef<Path>) -> Result<AudioInfo, AudioError> {
         .map_err(|source| io_error(path, source))?
         .len();
     let mut reader = BufReader::with_capacity(4096, file);
-    let layout = parse(&mut reader, len).map_err(|f| f.at(path))?;
+    let (container, start) = locate(&mut Source::new(&mut reader, len)).map_err(|f| f.at(path))?;
+    if !container.is_pcm() {
+        let mut file = reader.into_inner();
+        return codec::probe(&mut file, len, container, start, path).map_err(|f| match f {
+            Fault::Io(e) => io_error(path, e),
+            f => f.at(path),
+        });
+    }
+    let layout = parse(&mut reader, len, container, start).map_err(|f| f.at(path))?;
     Ok(layout.info(path))
 }
 
 /// [`probe`] on bytes in memory; `name` is used for the extension check and in errors.
 pub fn probe_bytes(bytes: &[u8], name: &Path) -> Result<AudioInfo, AudioError> {
-    let layout = parse(&mut Cursor::new(bytes), bytes.len() as u64).map_err(|f| f.at(name))?;
+    let mut cursor = Cursor::new(bytes);
+    let len = bytes.len() as u64;
+    let (container, start) = locate(&mut Source::new(&mut cursor, len)).map_err(|f| f.at(name))?;
+    if !container.is_pcm() {
+        return codec::probe(&mut cursor, len, container, start, name).map_err(|f| f.at(name));
+    }
+    let layout = parse(&mut cursor, len, container, start).map_err(|f| f.at(name))?;
     Ok(layout.info(name))
 }
 
-/// Sniffs the container and parses its headers.
-fn parse<R: Read + Seek>(reader: &mut R, len: u64) -> Result<Layout, Fault> {
+/// Parses the headers of a WAV or AIFF(-C) file (found by [`locate`] at `start`).
+fn parse<R: Read + Seek>(
+    reader: &mut R,
+    len: u64,
+    container: Container,
+    start: u64,
+) -> Result<Layout, Fault> {
+    if start != 0 {
+        return Err(Fault::Unsupported(format!(
+            "an ID3v2 tag in front of {container} data"
+        )));
+    }
     let mut src = Source::new(reader, len);
-    let head = src.read_upto(0, SNIFF_LEN)?;
-    match sniff(&head)? {
+    match container {
         Container::Wav => wav::parse(&mut src),
-        c @ (Container::Aiff | Container::AiffC) => aiff::parse(&mut src, c),
+        c => aiff::parse(&mut src, c),
     }
 }
 
-/// The frames `[start, end)` the options ask for, cut as librosa cuts them.
-fn frame_range(layout: &Layout, opts: &LoadOptions) -> Result<(u64, u64), Fault> {
-    let rate = f64::from(layout.sample_rate);
+/// The first frame and the frame after the last that the options ask for at
+/// `rate`, cut as librosa cuts them (the end may lie past the end of the file).
+pub(crate) fn window(rate: u32, opts: &LoadOptions) -> (u64, u64) {
+    let rate = f64::from(rate);
     // librosa: seek(int(offset * sr)), read(int(duration * sr)).
     let start = (opts.offset * rate).floor() as u64;
     let wanted = opts
         .duration
         .map_or(u64::MAX, |d| (d * rate).floor() as u64);
-    let end = start.saturating_add(wanted).min(layout.frames);
+    (start, start.saturating_add(wanted))
+}
+
+/// The frames `[start, end)` the options ask for, cut as librosa cuts them.
+fn frame_range(layout: &Layout, opts: &LoadOptions) -> Result<(u64, u64), Fault> {
+    let (start, end) = window(layout.sample_rate, opts);
+    let end = end.min(layout.frames);
     if start >= end {
         return Err(Fault::NoSamples {
             total_frames: layout.frames,
@@ -283,42 +338,15 @@ impl Job {
     fn new(layout: &Layout, opts: &LoadOptions) -> Result<Self, Fault> {
         let (start, end) = frame_range(layout, opts)?;
         let frames = end - start;
-        let channels = usize::from(layout.channels);
-        let out_channels = if opts.mono && channels > 1 {
-            1
-        } else {
-            channels
-        };
-        let native = layout.sample_rate;
-        let rate = opts.sample_rate.unwrap_or(native);
-        let out_frames = if rate == native {
-            u128::from(frames)
-        } else {
-            check_ratio(native, rate)?;
-            output_frames(frames, native, rate)
-        };
-        let samples = out_frames * out_channels as u128;
-        let limit = LoadOptions::MAX_SAMPLES;
-        let out_samples = usize::try_from(samples)
-            .ok()
-            .filter(|&n| n <= limit)
-            .ok_or_else(|| Fault::TooLong {
-                samples: u64::try_from(samples).unwrap_or(u64::MAX),
-                limit: limit as u64,
-                seconds: out_frames as f64 / f64::from(rate),
-            })?;
-        let plan = if rate == native {
-            None
-        } else {
-            Some(cached_plan(native, rate)?)
-        };
+        let shape = Shape::new(layout.sample_rate, usize::from(layout.channels), opts)?;
+        let out_samples = shape.out_samples(frames)?;
         Ok(Self {
             start,
             frames,
-            out_channels,
-            rate,
+            out_channels: shape.out_channels,
+            rate: shape.rate,
             out_samples,
-            plan,
+            plan: shape.plan()?,
         })
     }
 
@@ -334,14 +362,14 @@ impl Job {
         let frame_bytes = layout.format.bytes() * channels;
         let up = self.rate.div_ceil(layout.sample_rate);
         let block = block_frames(channels, up);
-        let mut out = Vec::with_capacity(self.out_samples);
+        let mut sink = Sink::new(
+            channels,
+            self.out_channels,
+            self.plan.as_deref(),
+            self.out_samples,
+        );
         let mut bytes = vec![0u8; block.min(self.frames as usize) * frame_bytes];
         let mut decoded = Vec::with_capacity(block * channels);
-        let mut mixed = Vec::new();
-        let mut resampling = self
-            .plan
-            .as_deref()
-            .map(|plan| Channels::new(plan, self.out_channels));
         let mut done = 0u64;
         while done < self.frames {
             let n = (self.frames - done).min(block as u64) as usize;
@@ -364,27 +392,143 @@ impl Job {
                 (self.start + done) * channels as u64,
                 &mut decoded,
             )?;
-            let samples = if self.out_channels == 1 && channels > 1 {
-                mix_to_mono_into(&decoded, channels, &mut mixed);
-                &mixed
-            } else {
-                &decoded
-            };
-            match &mut resampling {
-                Some(r) => r.push(samples, &mut out),
-                None => out.extend_from_slice(samples),
-            }
+            sink.push(&decoded);
             done += n as u64;
         }
-        if let Some(r) = resampling {
-            r.finish(&mut out);
-        }
+        let out = sink.finish();
         debug_assert_eq!(out.len(), self.out_samples);
         Ok(Audio {
             samples: out,
             sample_rate: self.rate,
             channels: self.out_channels as u16,
         })
+    }
+}
+
+/// What a load turns decoded frames into: rate, channels kept, resampling plan.
+pub(crate) struct Shape {
+    /// The file's own rate.
+    pub native: u32,
+    /// The result's rate.
+    pub rate: u32,
+    /// Channels in the result (1 when mixing to mono).
+    pub out_channels: usize,
+}
+
+impl Shape {
+    /// Checks the resampling ratio; plans nothing yet.
+    pub(crate) fn new(native: u32, channels: usize, opts: &LoadOptions) -> Result<Self, Fault> {
+        let rate = opts.sample_rate.unwrap_or(native);
+        if rate != native {
+            check_ratio(native, rate)?;
+        }
+        let out_channels = if opts.mono && channels > 1 {
+            1
+        } else {
+            channels
+        };
+        Ok(Self {
+            native,
+            rate,
+            out_channels,
+        })
+    }
+
+    /// Samples (all channels) the result holds for `frames` decoded frames:
+    /// within [`LoadOptions::MAX_SAMPLES`] or [`Fault::TooLong`].
+    pub(crate) fn out_samples(&self, frames: u64) -> Result<usize, Fault> {
+        let out_frames = if self.rate == self.native {
+            u128::from(frames)
+        } else {
+            output_frames(frames, self.native, self.rate)
+        };
+        let samples = out_frames * self.out_channels as u128;
+        let limit = LoadOptions::MAX_SAMPLES;
+        usize::try_from(samples)
+            .ok()
+            .filter(|&n| n <= limit)
+            .ok_or_else(|| Fault::TooLong {
+                samples: u64::try_from(samples).unwrap_or(u64::MAX),
+                limit: limit as u64,
+                seconds: out_frames as f64 / f64::from(self.rate),
+            })
+    }
+
+    /// The (cached) resampling plan when the rate changes.
+    pub(crate) fn plan(&self) -> Result<Option<Arc<Resampler>>, Fault> {
+        if self.rate == self.native {
+            Ok(None)
+        } else {
+            cached_plan(self.native, self.rate).map(Some)
+        }
+    }
+}
+
+/// The output stage every decoder feeds, block by block: average the channels
+/// when mixing to mono, resample, append to the result.
+pub(crate) struct Sink<'a> {
+    channels: usize,
+    out_channels: usize,
+    out: Vec<f32>,
+    mixed: Vec<f32>,
+    resampling: Option<Channels<'a>>,
+}
+
+impl<'a> Sink<'a> {
+    /// A sink for `channels`-channel input; `capacity` samples are reserved for the result.
+    pub(crate) fn new(
+        channels: usize,
+        out_channels: usize,
+        plan: Option<&'a Resampler>,
+        capacity: usize,
+    ) -> Self {
+        Self {
+            channels,
+            out_channels,
+            out: Vec::with_capacity(capacity),
+            mixed: Vec::new(),
+            resampling: plan.map(|plan| Channels::new(plan, out_channels)),
+        }
+    }
+
+    /// Mixes and resamples a block of interleaved frames, appending the result.
+    pub(crate) fn push(&mut self, samples: &[f32]) {
+        let samples = if self.out_channels == 1 && self.channels > 1 {
+            mix_to_mono_into(samples, self.channels, &mut self.mixed);
+            &self.mixed
+        } else {
+            samples
+        };
+        match &mut self.resampling {
+            Some(r) => r.push(samples, &mut self.out),
+            None => self.out.extend_from_slice(samples),
+        }
+    }
+
+    /// Grows the result's capacity by about `more` samples, never past `most`
+    /// (the growth a plain `Vec` would do could double a 159 MB result).
+    #[cfg_attr(not(feature = "symphonia"), allow(dead_code))]
+    pub(crate) fn reserve_within(&mut self, more: usize, most: usize) {
+        let (len, cap) = (self.out.len(), self.out.capacity());
+        if cap - len >= more {
+            return;
+        }
+        let target = (cap + cap / 2).max(len + more).min(most.max(len + more));
+        self.out.reserve_exact(target - len);
+    }
+
+    /// Samples in the result so far.
+    #[cfg_attr(not(feature = "symphonia"), allow(dead_code))]
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Ends the resampling; returns the result.
+    pub(crate) fn finish(mut self) -> Vec<f32> {
+        if let Some(r) = self.resampling.take() {
+            r.finish(&mut self.out);
+        }
+        self.out
     }
 }
 
@@ -465,7 +609,7 @@ fn interleave_into(channels: &[Vec<f32>], out: &mut Vec<f32>) {
     }
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> AudioError {
+pub(crate) fn io_error(path: &Path, source: std::io::Error) -> AudioError {
     if source.kind() == std::io::ErrorKind::NotFound {
         AudioError::NotFound {
             path: path.to_path_buf(),

@@ -54,11 +54,20 @@ fn missing_file_and_directory() {
 fn unknown_containers_say_what_they_are() {
     let cases: [(&[u8], &str); 6] = [
         (b"", "empty file"),
-        (b"ID3\x03\0\0\0\0\x0f\x76TIT2", "mp3"),
-        (b"\xff\xfb\x90\x44\0\0\0\0\0\0\0\0", "mp3"),
-        (b"fLaC\0\0\0\x22\x10\0\x10\0", "FLAC"),
-        (b"OggS\0\x02\0\0\0\0\0\0\0\0", "Ogg"),
         (b"RIFF\x24\0\0\0AVI LIST", "AVI"),
+        (b"MThd\0\0\0\x06\0\x01\0\x02", "MIDI"),
+        (
+            b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81",
+            "Matroska",
+        ),
+        (
+            b"ID3\x04\0\0\0\0\0\0hello world!",
+            "an ID3v2 tag followed by text",
+        ),
+        (
+            b"\xff\xff\xff\xff\0\0\0\0\0\0\0\0",
+            "invalid MPEG audio frame header",
+        ),
     ];
     for (bytes, expected) in cases {
         match err(bytes) {
@@ -66,6 +75,57 @@ fn unknown_containers_say_what_they_are() {
                 assert!(found.contains(expected), "{found}")
             }
             other => panic!("{other}"),
+        }
+    }
+}
+
+/// The first bytes of MP3, FLAC and Ogg files with nothing after them: the container is
+/// known from the bytes, and the error says what is missing.
+#[test]
+fn compressed_headers_without_audio_are_typed_errors() {
+    let cases: [&[u8]; 4] = [
+        b"ID3\x03\0\0\0\0\x0f\x76TIT2",
+        b"\xff\xfb\x90\x44\0\0\0\0\0\0\0\0",
+        b"fLaC\0\0\0\x22\x10\0\x10\0",
+        b"OggS\0\x02\0\0\0\0\0\0\0\0",
+    ];
+    for bytes in cases {
+        let e = err(bytes);
+        assert!(
+            matches!(
+                e,
+                AudioError::Truncated { .. }
+                    | AudioError::Corrupt { .. }
+                    | AudioError::Unsupported { .. }
+            ),
+            "{e:?}"
+        );
+        // Built without the decoder, a compressed container is refused naming it.
+        if !cfg!(feature = "symphonia") && bytes.starts_with(b"fLaC") {
+            assert!(
+                e.to_string().contains("FLAC container") && e.to_string().contains("symphonia"),
+                "{e}"
+            );
+        }
+    }
+}
+
+/// Built without the `symphonia` feature, a real FLAC file is refused naming the container
+/// and the file (with it, tests/codecs.rs decodes it).
+#[cfg(not(feature = "symphonia"))]
+#[test]
+fn without_the_decoder_compressed_files_are_refused_naming_the_container() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/source.flac");
+    for e in [
+        load(&path, &LoadOptions::default()).expect_err("no decoder"),
+        probe(&path).expect_err("no decoder"),
+    ] {
+        match &e {
+            AudioError::Unsupported { path: p, what } => {
+                assert_eq!(p, &path);
+                assert!(what.starts_with("FLAC container"), "{what}");
+            }
+            other => panic!("{other:?}"),
         }
     }
 }

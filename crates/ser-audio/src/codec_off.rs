@@ -1,0 +1,38 @@
+//! Stand-in for the compressed-audio decoder when the crate is built without
+//! its `symphonia` feature: every compressed container is refused, naming it.
+
+use std::io::{Read, Seek};
+use std::path::Path;
+
+use crate::error::Fault;
+use crate::info::{AudioInfo, Container};
+use crate::load::{Audio, LoadOptions};
+
+fn off(container: Container) -> Fault {
+    Fault::Unsupported(format!(
+        "{container} container: this build of ser-audio decodes WAV and AIFF only (its cargo \
+         feature `symphonia` is off)"
+    ))
+}
+
+/// Refuses the load, naming the container.
+pub(crate) fn load<R: Read + Seek + Send + Sync>(
+    _source: &mut R,
+    _len: u64,
+    container: Container,
+    _start: u64,
+    _opts: &LoadOptions,
+) -> Result<Audio, Fault> {
+    Err(off(container))
+}
+
+/// Refuses the probe, naming the container.
+pub(crate) fn probe<R: Read + Seek + Send + Sync>(
+    _source: &mut R,
+    _len: u64,
+    container: Container,
+    _start: u64,
+    _name: &Path,
+) -> Result<AudioInfo, Fault> {
+    Err(off(container))
+}
