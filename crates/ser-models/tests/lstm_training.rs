@@ -131,8 +131,27 @@ fn split_products_give_bit_identical_gradients() {
     };
     let (l1, g1) = grads_on(1);
     let (l2, g2) = grads_on(2);
-    assert_eq!(l1, l2);
-    assert_eq!(g1, g2);
+    // Our own kernels split the work without changing any element's summation order: bit for
+    // bit. With the `blas` feature the split sub-products go to OpenBLAS, whose kernel choice
+    // (and so its rounding) depends on each product's shape; there the check is to 1e-6.
+    #[cfg(not(feature = "blas"))]
+    {
+        assert_eq!(l1, l2);
+        assert_eq!(g1, g2);
+    }
+    #[cfg(feature = "blas")]
+    {
+        assert_eq!(l1.correct, l2.correct);
+        assert!((l1.loss_sum - l2.loss_sum).abs() <= 1e-6 * l1.loss_sum.abs());
+        for (a, b) in g1.tensors.iter().zip(&g2.tensors) {
+            let scale = a.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
+            let diff = a
+                .iter()
+                .zip(b.iter())
+                .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+            assert!(diff <= 1e-5 * scale, "{diff} vs {scale}");
+        }
+    }
     assert!(g1.global_norm() > 0.0);
 }
 
