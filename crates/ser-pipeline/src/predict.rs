@@ -97,13 +97,13 @@ pub fn predict_files(
     let ok: Vec<usize> = (0..files.len())
         .filter(|&i| matches!(rows[i], Ok(Row::Speech(_))))
         .collect();
-    let mut x = Array2::<f32>::zeros((ok.len(), pipeline.n_features()));
-    for (r, &i) in ok.iter().enumerate() {
-        if let Ok(Row::Speech(v)) = &rows[i] {
-            x.row_mut(r)
-                .assign(&ndarray::ArrayView1::from(v.as_slice()));
-        }
-    }
+    let x = stack_rows(
+        pipeline,
+        ok.iter().filter_map(|&i| match &rows[i] {
+            Ok(Row::Speech(v)) => Some(v.as_slice()),
+            _ => None,
+        }),
+    )?;
     let mut out: Vec<FilePrediction> = Vec::with_capacity(files.len());
     let mut pred = None;
     if !ok.is_empty() {
@@ -142,6 +142,35 @@ pub fn predict_files(
         });
     }
     Ok(out)
+}
+
+/// Feature rows (each `pipeline.n_features()` long, as `features_of` returns them) as one
+/// matrix, in order.
+///
+/// # Errors
+/// [`PipelineError::Unusable`] for a row of another width.
+fn stack_rows<'a>(
+    pipeline: &FittedPipeline,
+    rows: impl Iterator<Item = &'a [f32]>,
+) -> Result<Array2<f32>> {
+    let width = pipeline.n_features();
+    let mut flat = Vec::new();
+    let mut n = 0;
+    for r in rows {
+        if r.len() != width {
+            return Err(PipelineError::Unusable {
+                reason: format!(
+                    "a feature row of width {}; the pipeline takes {width}",
+                    r.len()
+                ),
+            });
+        }
+        flat.extend_from_slice(r);
+        n += 1;
+    }
+    Array2::from_shape_vec((n, width), flat).map_err(|e| PipelineError::Unusable {
+        reason: format!("stacking feature rows: {e}"),
+    })
 }
 
 /// The speaker context of the rows `x` of `paths`.
@@ -195,11 +224,7 @@ fn context(
                     reason: format!("none of the {} speaker clip(s) could be read", clips.len()),
                 });
             }
-            let mut s = Array2::<f32>::zeros((rows.len(), pipeline.n_features()));
-            for (r, v) in rows.iter().enumerate() {
-                s.row_mut(r)
-                    .assign(&ndarray::ArrayView1::from(v.as_slice()));
-            }
+            let s = stack_rows(pipeline, rows.iter().map(Vec::as_slice))?;
             SpeakerContext {
                 stats: vec![(pipeline.speaker_stats(s.view())?, StatsSource::SpeakerClips)],
                 row_group: vec![Some(0); x.nrows()],
@@ -263,13 +288,11 @@ pub fn predict_windows(pipeline: &FittedPipeline, path: &Path) -> Result<Vec<Win
     let ok: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].is_ok()).collect();
     let mut probs: Vec<Option<Vec<f32>>> = vec![None; rows.len()];
     if !ok.is_empty() {
-        let mut x = Array2::<f32>::zeros((ok.len(), pipeline.n_features()));
-        for (r, &i) in ok.iter().enumerate() {
-            if let Ok(v) = &rows[i] {
-                x.row_mut(r)
-                    .assign(&ndarray::ArrayView1::from(v.as_slice()));
-            }
-        }
+        let x = stack_rows(
+            pipeline,
+            ok.iter()
+                .filter_map(|&i| rows[i].as_ref().ok().map(Vec::as_slice)),
+        )?;
         let paths: Vec<&Path> = vec![path; ok.len()];
         let ctx = context(pipeline, &x, &paths, &Grouping::SameSpeaker)?;
         let p = pipeline.predict_rows(x.view(), &ctx)?;
