@@ -36,3 +36,24 @@ pub(crate) fn probe<R: Read + Seek + Send + Sync>(
 ) -> Result<AudioInfo, Fault> {
     Err(off(container))
 }
+
+/// Stand-in for the compressed side of [`crate::AudioReader`]: never opened.
+pub(crate) enum Blocks {}
+
+impl Blocks {
+    /// Refuses the stream, naming the container.
+    pub(crate) fn open<R: Read + Seek + Send + Sync + 'static>(
+        _source: R,
+        _len: u64,
+        container: Container,
+        _start: u64,
+        _opts: &LoadOptions,
+    ) -> Result<(Self, u32, usize), Fault> {
+        Err(off(container))
+    }
+
+    /// Never called: no value of this type exists.
+    pub(crate) fn next_block(&mut self) -> Result<Option<&[f32]>, Fault> {
+        match *self {}
+    }
+}

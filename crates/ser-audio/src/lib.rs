@@ -14,9 +14,11 @@ mod info;
 mod load;
 mod resample;
 mod sniff;
+mod stream;
 mod wav;
 
 pub use error::AudioError;
 pub use info::{AudioInfo, Codec, Container, Endian, SampleFormat};
 pub use load::{Audio, LoadOptions, load, load_bytes, probe, probe_bytes};
 pub use resample::{MAX_RATIO, MAX_SAMPLE_RATE, ResampleStream, Resampler, resample};
+pub use stream::AudioReader;

@@ -120,7 +120,7 @@ impl LoadOptions {
         self
     }
 
-    fn check(&self, path: &Path) -> Result<(), AudioError> {
+    pub(crate) fn check(&self, path: &Path) -> Result<(), AudioError> {
         let invalid = |reason: String| AudioError::InvalidOptions {
             path: path.to_path_buf(),
             reason,
@@ -265,7 +265,7 @@ pub fn probe_bytes(bytes: &[u8], name: &Path) -> Result<AudioInfo, AudioError> {
 }
 
 /// Parses the headers of a WAV or AIFF(-C) file (found by [`locate`] at `start`).
-fn parse<R: Read + Seek>(
+pub(crate) fn parse<R: Read + Seek>(
     reader: &mut R,
     len: u64,
     container: Container,
@@ -296,7 +296,7 @@ pub(crate) fn window(rate: u32, opts: &LoadOptions) -> (u64, u64) {
 }
 
 /// The frames `[start, end)` the options ask for, cut as librosa cuts them.
-fn frame_range(layout: &Layout, opts: &LoadOptions) -> Result<(u64, u64), Fault> {
+pub(crate) fn frame_range(layout: &Layout, opts: &LoadOptions) -> Result<(u64, u64), Fault> {
     let (start, end) = window(layout.sample_rate, opts);
     let end = end.min(layout.frames);
     if start >= end {
@@ -357,43 +357,17 @@ impl Job {
 
     /// Reads the frames from `reader` (positioned at [`byte_offset`](Self::byte_offset))
     /// block by block: decode, mix, resample, append to the result.
-    fn run<R: Read>(&self, reader: &mut R, layout: &Layout) -> Result<Audio, Fault> {
+    fn run<R: Read>(&self, reader: R, layout: &Layout) -> Result<Audio, Fault> {
         let channels = usize::from(layout.channels);
-        let frame_bytes = layout.format.bytes() * channels;
-        let up = self.rate.div_ceil(layout.sample_rate);
-        let block = block_frames(channels, up);
         let mut sink = Sink::new(
             channels,
             self.out_channels,
-            self.plan.as_deref(),
+            self.plan.clone(),
             self.out_samples,
         );
-        let mut bytes = vec![0u8; block.min(self.frames as usize) * frame_bytes];
-        let mut decoded = Vec::with_capacity(block * channels);
-        let mut done = 0u64;
-        while done < self.frames {
-            let n = (self.frames - done).min(block as u64) as usize;
-            let raw = &mut bytes[..n * frame_bytes];
-            reader.read_exact(raw).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                    Fault::Truncated(format!(
-                        "the sample data ends after frame {done} of the {} to read",
-                        self.frames
-                    ))
-                } else {
-                    Fault::Io(e)
-                }
-            })?;
-            decoded.clear();
-            decode(
-                raw,
-                layout.format,
-                layout.endian,
-                (self.start + done) * channels as u64,
-                &mut decoded,
-            )?;
-            sink.push(&decoded);
-            done += n as u64;
+        let mut blocks = PcmBlocks::new(reader, layout, self.start, self.frames, self.rate);
+        while let Some(block) = blocks.next_block()? {
+            sink.push(block);
         }
         let out = sink.finish();
         debug_assert_eq!(out.len(), self.out_samples);
@@ -402,6 +376,73 @@ impl Job {
             sample_rate: self.rate,
             channels: self.out_channels as u16,
         })
+    }
+}
+
+/// The frames `[start, start + frames)` of a WAV or AIFF file, read and decoded
+/// block by block from a reader positioned at the first of them.
+pub(crate) struct PcmBlocks<R> {
+    reader: R,
+    layout: Layout,
+    start: u64,
+    frames: u64,
+    done: u64,
+    block: usize,
+    bytes: Vec<u8>,
+    decoded: Vec<f32>,
+}
+
+impl<R: Read> PcmBlocks<R> {
+    /// Blocks sized for output at `rate` (see [`block_frames`]).
+    pub(crate) fn new(reader: R, layout: &Layout, start: u64, frames: u64, rate: u32) -> Self {
+        let channels = usize::from(layout.channels);
+        let up = rate.div_ceil(layout.sample_rate);
+        let block = block_frames(channels, up);
+        let frame_bytes = layout.format.bytes() * channels;
+        Self {
+            reader,
+            layout: layout.clone(),
+            start,
+            frames,
+            done: 0,
+            block,
+            bytes: vec![
+                0u8;
+                block.min(usize::try_from(frames).unwrap_or(usize::MAX)) * frame_bytes
+            ],
+            decoded: Vec::with_capacity(block * channels),
+        }
+    }
+
+    /// The next block of interleaved samples, or `None` after the last frame.
+    pub(crate) fn next_block(&mut self) -> Result<Option<&[f32]>, Fault> {
+        if self.done >= self.frames {
+            return Ok(None);
+        }
+        let channels = usize::from(self.layout.channels);
+        let frame_bytes = self.layout.format.bytes() * channels;
+        let n = (self.frames - self.done).min(self.block as u64) as usize;
+        let raw = &mut self.bytes[..n * frame_bytes];
+        self.reader.read_exact(raw).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                Fault::Truncated(format!(
+                    "the sample data ends after frame {} of the {} to read",
+                    self.done, self.frames
+                ))
+            } else {
+                Fault::Io(e)
+            }
+        })?;
+        self.decoded.clear();
+        decode(
+            raw,
+            self.layout.format,
+            self.layout.endian,
+            (self.start + self.done) * channels as u64,
+            &mut self.decoded,
+        )?;
+        self.done += n as u64;
+        Ok(Some(&self.decoded))
     }
 }
 
@@ -466,20 +507,20 @@ impl Shape {
 
 /// The output stage every decoder feeds, block by block: average the channels
 /// when mixing to mono, resample, append to the result.
-pub(crate) struct Sink<'a> {
+pub(crate) struct Sink {
     channels: usize,
     out_channels: usize,
     out: Vec<f32>,
     mixed: Vec<f32>,
-    resampling: Option<Channels<'a>>,
+    resampling: Option<Channels>,
 }
 
-impl<'a> Sink<'a> {
+impl Sink {
     /// A sink for `channels`-channel input; `capacity` samples are reserved for the result.
     pub(crate) fn new(
         channels: usize,
         out_channels: usize,
-        plan: Option<&'a Resampler>,
+        plan: Option<Arc<Resampler>>,
         capacity: usize,
     ) -> Self {
         Self {
@@ -525,26 +566,38 @@ impl<'a> Sink<'a> {
 
     /// Ends the resampling; returns the result.
     pub(crate) fn finish(mut self) -> Vec<f32> {
+        self.end();
+        self.out
+    }
+
+    /// Ends the resampling, appending its last samples to the result.
+    pub(crate) fn end(&mut self) {
         if let Some(r) = self.resampling.take() {
             r.finish(&mut self.out);
         }
-        self.out
+    }
+
+    /// Moves the result so far to the end of `out`.
+    pub(crate) fn drain_into(&mut self, out: &mut Vec<f32>) {
+        out.append(&mut self.out);
     }
 }
 
 /// One [`ResampleStream`] per channel of an interleaved signal.
-struct Channels<'a> {
-    streams: Vec<ResampleStream<'a>>,
+struct Channels {
+    streams: Vec<ResampleStream<'static>>,
     /// One channel of the current block.
     one: Vec<f32>,
     /// Each channel's new output.
     outs: Vec<Vec<f32>>,
 }
 
-impl<'a> Channels<'a> {
-    fn new(plan: &'a Resampler, channels: usize) -> Self {
+impl Channels {
+    fn new(plan: Arc<Resampler>, channels: usize) -> Self {
         Self {
-            streams: (0..channels).map(|_| plan.stream()).collect(),
+            streams: (0..channels)
+                .map(|_| Resampler::shared_stream(Arc::clone(&plan)))
+                .collect(),
             one: Vec::new(),
             outs: vec![Vec::new(); channels],
         }
@@ -623,7 +676,7 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> AudioError {
 }
 
 /// Opens a regular file, telling a missing path and a directory apart from I/O failures.
-fn open_file(path: &Path) -> Result<File, AudioError> {
+pub(crate) fn open_file(path: &Path) -> Result<File, AudioError> {
     let meta = fs::metadata(path).map_err(|e| io_error(path, e))?;
     if !meta.is_file() {
         return Err(AudioError::NotAFile {

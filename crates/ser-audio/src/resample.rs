@@ -186,17 +186,13 @@ impl Resampler {
     /// [`ResampleStream::finish`]: the outputs, concatenated, equal
     /// [`process`](Self::process) of the whole signal.
     pub fn stream(&self) -> ResampleStream<'_> {
-        ResampleStream {
-            plan: self,
-            // Padded positions `0..lead` are the zeros before the signal.
-            buf: vec![0.0; self.lead],
-            base: 0,
-            pushed: 0,
-            produced: 0,
-            at: 0,
-            rem: 0,
-            row: 0,
-        }
+        ResampleStream::with_plan(PlanRef::Borrowed(self))
+    }
+
+    /// [`stream`](Self::stream) over a shared plan: the stream owns its
+    /// reference, so it can live in a reader that outlasts any borrow.
+    pub(crate) fn shared_stream(plan: Arc<Resampler>) -> ResampleStream<'static> {
+        ResampleStream::with_plan(PlanRef::Shared(plan))
     }
 
     /// Output sample for phase (`row`, `rem`) over `window` (`taps` samples).
@@ -231,7 +227,7 @@ pub(crate) const BLOCK: usize = 1 << 16;
 /// the filter's length plus the last piece pushed.
 #[derive(Debug, Clone)]
 pub struct ResampleStream<'a> {
-    plan: &'a Resampler,
+    plan: PlanRef<'a>,
     /// The zero-padded signal from position `base` on (`lead` zeros precede sample 0).
     buf: Vec<f32>,
     base: u64,
@@ -247,12 +243,43 @@ pub struct ResampleStream<'a> {
     row: usize,
 }
 
-impl ResampleStream<'_> {
+/// The plan a [`ResampleStream`] reads: borrowed ([`Resampler::stream`]) or shared.
+#[derive(Debug, Clone)]
+enum PlanRef<'a> {
+    Borrowed(&'a Resampler),
+    Shared(Arc<Resampler>),
+}
+
+impl PlanRef<'_> {
+    fn get(&self) -> &Resampler {
+        match self {
+            PlanRef::Borrowed(plan) => plan,
+            PlanRef::Shared(plan) => plan,
+        }
+    }
+}
+
+impl<'a> ResampleStream<'a> {
+    fn with_plan(plan: PlanRef<'a>) -> Self {
+        let lead = plan.get().lead;
+        Self {
+            plan,
+            // Padded positions `0..lead` are the zeros before the signal.
+            buf: vec![0.0; lead],
+            base: 0,
+            pushed: 0,
+            produced: 0,
+            at: 0,
+            rem: 0,
+            row: 0,
+        }
+    }
     /// Appends the next piece of the signal; appends to `out` every output
     /// sample that can now be computed.
     pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
         self.pushed += input.len() as u64;
-        if self.plan.from == self.plan.to {
+        let plan = self.plan.get();
+        if plan.from == plan.to {
             self.produced += input.len() as u64;
             out.extend_from_slice(input);
             return;
@@ -263,7 +290,8 @@ impl ResampleStream<'_> {
 
     /// Ends the signal: appends the remaining output samples to `out`.
     pub fn finish(mut self, out: &mut Vec<f32>) {
-        let plan = self.plan;
+        let shared = self.plan.clone();
+        let plan = shared.get();
         if plan.from == plan.to || self.pushed == 0 {
             return;
         }
@@ -290,7 +318,8 @@ impl ResampleStream<'_> {
     /// Produces outputs up to (not including) index `until` while their
     /// windows lie in the buffer, then drops the input no later output reads.
     fn emit(&mut self, until: u64, out: &mut Vec<f32>) {
-        let plan = self.plan;
+        let shared = self.plan.clone();
+        let plan = shared.get();
         let taps = plan.taps;
         let have = self.base + self.buf.len() as u64;
         while self.produced < until {

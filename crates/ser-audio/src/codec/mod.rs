@@ -123,14 +123,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, Fault>) -> Result<T, Fault> {
 fn decode_window(stream: &mut Stream<'_>, len: u64, opts: &LoadOptions) -> Result<Audio, Fault> {
     let channels = stream.channels;
     let shape = Shape::new(stream.rate, channels, opts)?;
-    let (first, end) = window(stream.rate, opts);
-    if first >= end {
-        let total = stream.count_rest()?;
-        return Err(Fault::NoSamples {
-            total_frames: total,
-            start_frame: first,
-        });
-    }
+    let (first, end) = check_window(stream, opts)?;
     // Refuse early what the header says will be too long; an estimate for some
     // MP3s, so the real count is checked again after every packet below.
     let mut capacity = 0;
@@ -143,35 +136,15 @@ fn decode_window(stream: &mut Stream<'_>, len: u64, opts: &LoadOptions) -> Resul
             capacity = shape.out_samples(plausible).unwrap_or(0);
         }
     }
-    let plan = shape.plan()?;
-    let mut sink = Sink::new(channels, shape.out_channels, plan.as_deref(), capacity);
+    let mut sink = Sink::new(channels, shape.out_channels, shape.plan()?, capacity);
     let limit = LoadOptions::MAX_SAMPLES;
-    let (mut pos, mut taken) = (0u64, 0u64);
-    while pos < end {
-        let Some(block) = stream.next_block()? else {
-            break;
-        };
-        let n = (block.len() / channels) as u64;
-        let lo = first.saturating_sub(pos).min(n);
-        let hi = end.saturating_sub(pos).min(n);
-        if lo < hi {
-            let part = &block[lo as usize * channels..hi as usize * channels];
-            if let Some(i) = part.iter().position(|s| !s.is_finite()) {
-                return Err(Fault::NonFinite((pos + lo) * channels as u64 + i as u64));
-            }
-            taken += hi - lo;
-            let total = shape.out_samples(taken)?;
-            sink.reserve_within(total.saturating_sub(sink.len()), limit);
-            sink.push(part);
-        }
-        pos += n;
+    let mut window = Window::new(first, end);
+    while let Some(part) = window.next_part(stream)? {
+        let total = shape.out_samples(window.taken)?;
+        sink.reserve_within(total.saturating_sub(sink.len()), limit);
+        sink.push(part);
     }
-    if taken == 0 {
-        return Err(Fault::NoSamples {
-            total_frames: pos,
-            start_frame: first,
-        });
-    }
+    window.check_taken()?;
     Ok(Audio {
         samples: sink.finish(),
         sample_rate: shape.rate,
@@ -179,25 +152,150 @@ fn decode_window(stream: &mut Stream<'_>, len: u64, opts: &LoadOptions) -> Resul
     })
 }
 
-/// A borrowed reader of known length, as symphonia's media source.
-struct Input<'a, R> {
-    inner: &'a mut R,
+/// The first frame and the frame after the last that `opts` select, or
+/// [`Fault::NoSamples`] when that is no frame at all.
+fn check_window(stream: &mut Stream<'_>, opts: &LoadOptions) -> Result<(u64, u64), Fault> {
+    let (first, end) = window(stream.rate, opts);
+    if first >= end {
+        let total = stream.count_rest()?;
+        return Err(Fault::NoSamples {
+            total_frames: total,
+            start_frame: first,
+        });
+    }
+    Ok((first, end))
+}
+
+/// The cut of the decoded stream to the frames `[first, end)`, packet by packet.
+struct Window {
+    first: u64,
+    end: u64,
+    /// Frames decoded so far (before the cut).
+    pos: u64,
+    /// Frames delivered so far.
+    taken: u64,
+}
+
+impl Window {
+    fn new(first: u64, end: u64) -> Self {
+        Self {
+            first,
+            end,
+            pos: 0,
+            taken: 0,
+        }
+    }
+
+    /// The next non-empty part of the window (interleaved), checked finite;
+    /// `None` once the window or the stream ends.
+    fn next_part<'b>(&mut self, stream: &'b mut Stream<'_>) -> Result<Option<&'b [f32]>, Fault> {
+        let channels = stream.channels;
+        while self.pos < self.end {
+            let Some(block) = stream.next_block()? else {
+                return Ok(None);
+            };
+            let n = (block.len() / channels) as u64;
+            let lo = self.first.saturating_sub(self.pos).min(n);
+            let hi = self.end.saturating_sub(self.pos).min(n);
+            let pos = self.pos;
+            self.pos += n;
+            if lo < hi {
+                let range = lo as usize * channels..hi as usize * channels;
+                if let Some(i) = block[range.clone()].iter().position(|s| !s.is_finite()) {
+                    return Err(Fault::NonFinite((pos + lo) * channels as u64 + i as u64));
+                }
+                self.taken += hi - lo;
+                return Ok(stream.last_block().get(range));
+            }
+        }
+        Ok(None)
+    }
+
+    /// [`Fault::NoSamples`] when the stream ended before the window's first frame.
+    fn check_taken(&self) -> Result<(), Fault> {
+        if self.taken == 0 {
+            return Err(Fault::NoSamples {
+                total_frames: self.pos,
+                start_frame: self.first,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A compressed file opened for reading block by block: [`crate::AudioReader`]'s
+/// compressed side. Owns its source; every call is guarded against decoder panics.
+pub(crate) struct Blocks {
+    stream: Stream<'static>,
+    window: Window,
+    /// Whether the window was checked non-empty at its end.
+    ended: bool,
+}
+
+impl Blocks {
+    /// Opens the stream in `source` (the container found at `start`) and plans
+    /// the cut `opts` ask for; returns it with the file's rate and channels.
+    pub(crate) fn open<R: Read + Seek + Send + Sync + 'static>(
+        source: R,
+        len: u64,
+        container: Container,
+        start: u64,
+        opts: &LoadOptions,
+    ) -> Result<(Self, u32, usize), Fault> {
+        guarded(|| {
+            let mut stream = Stream::open(source, len, container, start)?;
+            let (first, end) = check_window(&mut stream, opts)?;
+            let (rate, channels) = (stream.rate, stream.channels);
+            let blocks = Self {
+                stream,
+                window: Window::new(first, end),
+                ended: false,
+            };
+            Ok((blocks, rate, channels))
+        })
+    }
+
+    /// The next part of the window (interleaved samples), or `None` at its end
+    /// ([`Fault::NoSamples`] there when the window held no frame).
+    pub(crate) fn next_block(&mut self) -> Result<Option<&[f32]>, Fault> {
+        let Blocks {
+            stream,
+            window,
+            ended,
+        } = self;
+        if *ended {
+            return Ok(None);
+        }
+        guarded(move || {
+            let part = window.next_part(stream)?;
+            if part.is_none() {
+                *ended = true;
+                window.check_taken()?;
+            }
+            Ok(part)
+        })
+    }
+}
+
+/// A reader of known length (owned, or borrowed as `&mut R`), as symphonia's media source.
+struct Input<R> {
+    inner: R,
     len: u64,
 }
 
-impl<R: Read> Read for Input<'_, R> {
+impl<R: Read> Read for Input<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf)
     }
 }
 
-impl<R: Seek> Seek for Input<'_, R> {
+impl<R: Seek> Seek for Input<R> {
     fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
         self.inner.seek(pos)
     }
 }
 
-impl<R: Read + Seek + Send + Sync> MediaSource for Input<'_, R> {
+impl<R: Read + Seek + Send + Sync> MediaSource for Input<R> {
     fn is_seekable(&self) -> bool {
         true
     }
@@ -243,18 +341,20 @@ struct Stream<'s> {
     next_pts: i64,
     /// The current packet's samples, interleaved.
     buf: Vec<f32>,
+    /// The part of `buf` the last block was.
+    last: std::ops::Range<usize>,
 }
 
 impl<'s> Stream<'s> {
     /// Walks the headers ([`preflight`]), then opens the track with symphonia.
-    fn open<R: Read + Seek + Send + Sync>(
-        source: &'s mut R,
+    fn open<R: Read + Seek + Send + Sync + 's>(
+        mut source: R,
         len: u64,
         container: Container,
         start: u64,
     ) -> Result<Self, Fault> {
         let pre = {
-            let mut buffered = BufReader::with_capacity(8192, &mut *source);
+            let mut buffered = BufReader::with_capacity(8192, &mut source);
             preflight(&mut Source::new(&mut buffered, len), container, start)?
         };
         source.seek(SeekFrom::Start(0))?;
@@ -360,6 +460,7 @@ impl<'s> Stream<'s> {
             short_end: 0,
             next_pts: 0,
             buf: Vec::new(),
+            last: 0..0,
         };
         if channels == 0 {
             stream.learn_channels()?;
@@ -554,6 +655,11 @@ impl<'s> Stream<'s> {
         }
     }
 
+    /// The block the last [`next_block`](Self::next_block) returned.
+    fn last_block(&self) -> &[f32] {
+        self.buf.get(self.last.clone()).unwrap_or_default()
+    }
+
     /// Decodes the next packet; returns its frames (interleaved) after every trim,
     /// or `None` at the end of the stream.
     fn next_block(&mut self) -> Result<Option<&[f32]>, Fault> {
@@ -581,6 +687,7 @@ impl<'s> Stream<'s> {
             }
             let from = (lo + dropped) as usize * self.channels;
             let to = from + kept as usize * self.channels;
+            self.last = from..to;
             return Ok(self.buf.get(from..to));
         }
     }
