@@ -2,14 +2,23 @@
 //! macro-F1, confusion matrix, classes).
 //!
 //! ```text
-//! cargo run --release --example evaluate -- --data DIR [--protocol split|kfold:K|loso|group-kfold:K]
+//! cargo run --release --example evaluate -- --data DIR|MANIFEST
+//!     [--protocol split|kfold:K|loso|group-kfold:K|manifest]
 //!     [--preset robust|study] [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
 //!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
 //!     [--inner auto|rows|text|voices|reverse] [--select ensemble|inner]
 //!     [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
 //!     [--seed N] [--cache DIR | --no-cache] [--dump FILE] [--allow-leakage]
+//!     [--label-map FILE] [--speaker-from REGEX]
 //! cargo run --release --example evaluate -- --train DIR [--train DIR ...] --test DIR [...]
 //! ```
+//!
+//! Every corpus argument (`--data`, `--train`, `--test`, `--extra-train`) is a folder (any
+//! file-name scheme, or a folder per class) or a manifest (a CSV/TSV file with `path` and
+//! `label` columns; see `ser_data::manifest`). A manifest whose `split` column marks train and
+//! test rows is evaluated on that split unless `--protocol` says otherwise. The JSON's
+//! `scheme` says how the evaluated corpus is labelled (`manifest` for a manifest), and
+//! `bad_rows` lists manifest and label-map rows skipped (also on stderr).
 //!
 //! A test recording that is also training data (the same file bytes in `--extra-train` and
 //! `--data`, or in `--train` and `--test`) is an error naming one such pair, found before any
@@ -22,7 +31,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use ser::cli::print_line;
-use ser::data::Progress;
+use ser::data::{CorpusOptions, LabelMap, Progress, SpeakerPattern};
 use ser::evaluate::{EvalOptions, Protocol, evaluate_dir, evaluate_multi};
 use ser::features::FeatureSpec;
 use ser::pipeline::{
@@ -32,20 +41,25 @@ use ser::pipeline::{
 #[derive(Parser, Debug)]
 #[command(about = "Speaker-independent and cross-corpus evaluation; one JSON object on stdout")]
 struct Args {
-    /// Corpus folder (any layout ser-data reads: TESS, RAVDESS, EmoDB, CREMA-D, SAVEE).
+    /// Corpus: a folder (any layout ser-data reads: TESS, RAVDESS, EmoDB, CREMA-D, SAVEE names,
+    /// or DIR/<label>/*.wav) or a manifest (CSV/TSV with path and label columns; optional
+    /// speaker, split, corpus).
     #[arg(long, conflicts_with_all = ["train", "test"])]
     data: Option<PathBuf>,
-    /// Cross-corpus: training corpus (repeat to train on several at once).
+    /// Cross-corpus: training corpus, folder or manifest (repeat to train on several at once).
     #[arg(long, requires = "test")]
     train: Vec<PathBuf>,
-    /// Cross-corpus: test corpus.
+    /// Cross-corpus: test corpus, folder or manifest. Classes are those the corpora share.
     #[arg(long, requires = "train")]
     test: Option<PathBuf>,
     /// The pipeline every fold fits: robust | study. Every flag below replaces only its own
     /// stage of it.
     #[arg(long, default_value = "robust")]
     preset: Preset,
-    /// split | kfold:K | loso | group-kfold:K (default: loso for 2–12 speakers, else group-kfold:4).
+    /// split | kfold:K | loso | group-kfold:K | manifest (the rows a manifest's split column
+    /// marks test are tested, the others train). Default: manifest when --data is a manifest
+    /// whose split column marks both train and test rows; else loso for 2–12 speakers,
+    /// group-kfold:4 above, kfold:5 for a single (or no named) speaker.
     #[arg(long)]
     protocol: Option<Protocol>,
     /// svm | knn | lstm | svm+knn (default: the preset's).
@@ -104,10 +118,19 @@ struct Args {
     /// copy is a voice of its own).
     #[arg(long)]
     augment_same_speaker: bool,
-    /// Another corpus added whole to every training fold (repeatable; labels mapped to the
-    /// canonical emotions, restricted to those of the evaluated corpus).
+    /// Another corpus (folder or manifest) added whole to every training fold (repeatable;
+    /// restricted to the classes of the evaluated corpus).
     #[arg(long)]
     extra_train: Vec<PathBuf>,
+    /// CSV `from,to` (with that header) renaming or merging classes of every corpus; an empty
+    /// `to` drops that class's files; classes not named pass through.
+    #[arg(long, value_name = "FILE")]
+    label_map: Option<PathBuf>,
+    /// Regular expression reading the speaker from each file name (first capture group, else
+    /// the whole match) of folder-per-class corpora and of manifest rows without a speaker; a
+    /// file it does not match is skipped. Without it such files share one unnamed speaker.
+    #[arg(long, value_name = "REGEX")]
+    speaker_from: Option<SpeakerPattern>,
     /// Also write the feature matrix (`ser_data::Dataset` as JSON) of `--data` to this file.
     #[arg(long)]
     dump: Option<PathBuf>,
@@ -122,12 +145,7 @@ struct Args {
 fn spec_of(args: &Args) -> Result<PipelineSpec, Box<dyn std::error::Error>> {
     let mut spec = PipelineSpec::preset(args.preset);
     if let Some(f) = args.features {
-        spec.features = if f == FeatureSpec::Functionals {
-            PipelineSpec::preset(Preset::Robust).features
-        } else {
-            PipelineSpec::preset(Preset::Study).features
-        };
-        spec.features.spec = f;
+        spec.features = PipelineSpec::features_for(f);
     }
     if let Some(m) = args.model {
         spec.model.kind = m;
@@ -194,9 +212,25 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
         augment_as_voices: !args.augment_same_speaker,
         extra_train: args.extra_train.clone(),
         allow_leakage: args.allow_leakage,
+        corpus: CorpusOptions {
+            speaker_from: args.speaker_from.clone(),
+            label_map: args.label_map.as_deref().map(LabelMap::read).transpose()?,
+            ..CorpusOptions::default()
+        },
     };
+    for p in args
+        .data
+        .iter()
+        .chain(&args.train)
+        .chain(&args.test)
+        .chain(&args.extra_train)
+    {
+        if ser::data::is_manifest(p) {
+            eprintln!("evaluate: {} is a manifest", p.display());
+        }
+    }
     if let (Some(d), Some(out)) = (&args.data, &args.dump) {
-        let corpus = ser::evaluate::scan_corpus(d)?;
+        let corpus = ser::evaluate::scan_corpus_with(d, &opts.corpus)?;
         let fm = ser::evaluate::extract(&corpus.items, None, &opts)?;
         std::fs::write(out, serde_json::to_string(&fm.dataset)?)
             .map_err(|e| format!("{}: {e}", out.display()))?;
@@ -211,6 +245,9 @@ fn run(args: Args) -> Result<String, Box<dyn std::error::Error>> {
         }
         _ => return Err("give --data DIR, or --train DIR [--train DIR ...] --test DIR".into()),
     };
+    for r in &report.bad_rows {
+        eprintln!("evaluate: {r}");
+    }
     if let Some(l) = &report.leakage {
         eprintln!(
             "evaluate: WARNING: LEAKAGE: {} test recording(s) are also training data (e.g. {} \

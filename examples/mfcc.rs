@@ -41,7 +41,10 @@ struct Args {
 
 fn study_mfcc_mean(mfcc: &Mfcc, path: &Path) -> Result<Vec<f32>, String> {
     let audio = load(path, &LoadOptions::study()).map_err(|e| e.to_string())?;
-    let mean = mfcc.mean(&audio.samples).map_err(|e| e.to_string())?;
+    // Feature errors (e.g. a sample out of range) do not know the file: name it here.
+    let mean = mfcc
+        .mean(&audio.samples)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(mean.to_vec())
 }
 

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example predict -- MODEL [FILE...] [--speaker-clips PATH]...
-//!     [--same-speaker | --group-by-folder]
+//!     [--same-speaker | --group-by-folder | --segments]
 //! ```
 //!
 //! # The prediction line
@@ -21,6 +21,13 @@
 //!   gets `"emotion": null`, every class equally likely, `"speech": false` and a `"reason"`;
 //!   it takes no part in the other files' statistics;
 //! * `{"file", "error"}` for a file that failed (the others still go through).
+//!
+//! With `--segments` (long recordings: a podcast, a meeting), one line per speech segment
+//! the voice-activity segmenter finds (`ser_features::vad`, defaults in `VadParams`):
+//! `{"file", "start", "end", "emotion", "scores", "normalisation"}` (`start`/`end` in seconds);
+//! a file with no speech gets one line `{"file", "speech": false, "reason", "duration"}`. The
+//! file is decoded block by block, so its length does not matter (a 2-hour MP3 runs in under
+//! 256 MB); without `--segments` a recording longer than 30 minutes is refused as too long.
 //!
 //! `file` is text: a name that is not UTF-8 has U+FFFD in place of what is not, and the line
 //! adds `"file_bytes": [its bytes, 0–255]` (only then).
@@ -43,7 +50,10 @@ use serde::ser::{SerializeMap, Serializer};
 
 use ser::cli::{PathLines, print_line};
 use ser::data::corpus::non_utf8_bytes;
-use ser::pipeline::{FittedPipeline, Grouping, StatsSource, predict_files, predict_windows};
+use ser::features::vad::VadParams;
+use ser::pipeline::{
+    FittedPipeline, Grouping, StatsSource, predict_files, predict_segments, predict_windows,
+};
 
 /// Recordings longer than this (seconds) also get per-window predictions.
 const WINDOWED_ABOVE_S: f64 = 4.0;
@@ -65,6 +75,12 @@ struct Args {
     /// Each folder of FILEs is one speaker.
     #[arg(long, conflicts_with = "speaker_clips")]
     group_by_folder: bool,
+    /// Long recordings: find the speech segments (voice-activity detection) and print one line
+    /// per segment, `{"file", "start", "end", "emotion", "scores", "normalisation"}`. Files are
+    /// decoded in blocks, so recordings of any length (hours) fit in bounded memory; each
+    /// recording is one speaker, normalised over its own segments unless --speaker-clips.
+    #[arg(long, conflicts_with_all = ["same_speaker", "group_by_folder"])]
+    segments: bool,
 }
 
 fn main() -> ExitCode {
@@ -100,6 +116,9 @@ fn main() -> ExitCode {
              --same-speaker or --group-by-folder"
         );
     }
+    if args.segments {
+        return segment_lines(&pipeline, &files, &grouping, all_ok);
+    }
     let results = match predict_files(&pipeline, &files, &grouping) {
         Ok(r) => r,
         Err(e) => {
@@ -127,6 +146,115 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `--segments`: one line per speech segment of each file (see [`SegmentLine`]).
+fn segment_lines(
+    pipeline: &FittedPipeline,
+    files: &[PathBuf],
+    grouping: &Grouping,
+    mut all_ok: bool,
+) -> ExitCode {
+    let vad = VadParams::default();
+    for file in files {
+        let lines = match predict_segments(pipeline, file, &vad, grouping) {
+            Ok(rec) if rec.segments.is_empty() => vec![SegmentLine {
+                speech: Some(false),
+                reason: Some("no speech segment found".into()),
+                duration: Some(round3(rec.duration)),
+                ..SegmentLine::new(file)
+            }],
+            Ok(rec) => rec
+                .segments
+                .into_iter()
+                .map(|seg| {
+                    let mut line = SegmentLine {
+                        start: Some(round3(seg.start)),
+                        end: Some(round3(seg.end)),
+                        ..SegmentLine::new(file)
+                    };
+                    match seg.probabilities {
+                        Ok(p) => {
+                            let (best, _) = ser::models::argmax(&p);
+                            line.emotion = pipeline.classes().get(best).map(String::as_str);
+                            line.scores = Some(Scores(pipeline.classes(), p));
+                            line.normalisation = Some(rec.normalisation.name());
+                        }
+                        Err(e) => {
+                            all_ok = false;
+                            line.error = Some(e);
+                        }
+                    }
+                    line
+                })
+                .collect(),
+            Err(e) => {
+                all_ok = false;
+                vec![SegmentLine {
+                    error: Some(e.to_string()),
+                    ..SegmentLine::new(file)
+                }]
+            }
+        };
+        for line in lines {
+            let text = serde_json::to_string(&line)
+                .unwrap_or_else(|e| format!("{{\"error\":\"cannot write the line: {e}\"}}"));
+            if let Err(e) = print_line(text) {
+                return e.exit_code("predict");
+            }
+        }
+    }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// A `--segments` line: a speech segment (`start`, `end` in seconds, `emotion`, `scores`,
+/// `normalisation`), a file with no speech (`speech: false`, `reason`, `duration`), or an
+/// error.
+#[derive(Serialize)]
+struct SegmentLine<'a> {
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_bytes: Option<Vec<u8>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    emotion: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scores: Option<Scores<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalisation: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    speech: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl SegmentLine<'_> {
+    fn new(file: &Path) -> Self {
+        Self {
+            file: file.to_string_lossy().into_owned(),
+            file_bytes: non_utf8_bytes(file),
+            start: None,
+            end: None,
+            emotion: None,
+            scores: None,
+            normalisation: None,
+            speech: None,
+            reason: None,
+            duration: None,
+            error: None,
+        }
     }
 }
 

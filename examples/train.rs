@@ -1,11 +1,18 @@
-//! Trains a pipeline on a corpus folder and writes a model file (version 2: the whole fitted
-//! pipeline).
+//! Trains a pipeline on a corpus folder or manifest and writes a model file (version 2: the
+//! whole fitted pipeline).
 //!
 //! ```text
-//! cargo run --release --example train -- --data DIR --out MODEL [--preset robust|study]
+//! cargo run --release --example train -- --data DIR|MANIFEST --out MODEL [--preset robust|study]
 //!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
 //!     [--seed N] [--k K] [--c C] [--epochs N] [--cache DIR]
+//!     [--label-map FILE] [--speaker-from REGEX]
 //! ```
+//!
+//! `--data` is a folder (TESS, RAVDESS, EmoDB, CREMA-D or SAVEE names, or `DIR/<label>/*.wav`)
+//! or a manifest (a CSV/TSV file with `path` and `label` columns, optional `speaker`, `split`,
+//! `corpus`): the model's classes are the labels found, whatever they are, and `predict`
+//! prints them. The JSON's `source` (`folder`/`manifest`) and `scheme` say how it was read;
+//! `held_out` is `manifest split` when a manifest's `split` column gave the held-out rows.
 //!
 //! The preset (default `robust`) names every stage; `--model`, `--features`, `--k`, `--c` and
 //! `--epochs` replace only their own. Prints one JSON object: the random-split `accuracy`,
@@ -22,8 +29,8 @@ use clap::Parser;
 use serde_json::json;
 
 use ser::cli::print_line;
-use ser::data::Progress;
 use ser::data::corpus::non_utf8_bytes;
+use ser::data::{CorpusOptions, LabelMap, Progress, SpeakerPattern};
 use ser::evaluate::EvalOptions;
 use ser::features::FeatureSpec;
 use ser::pipeline::{ModelChoice, PipelineSpec, Preset, train_dir};
@@ -31,7 +38,8 @@ use ser::pipeline::{ModelChoice, PipelineSpec, Preset, train_dir};
 /// Trains an emotion pipeline on a corpus folder and writes a model file.
 #[derive(Parser)]
 struct Args {
-    /// Corpus folder (walked recursively; labels from the file names).
+    /// Corpus: a folder (walked recursively; labels from the file names, or DIR/<label>/*.wav)
+    /// or a manifest (CSV/TSV with path and label columns; optional speaker, split, corpus).
     #[arg(long)]
     data: PathBuf,
     /// Model file to write.
@@ -63,6 +71,16 @@ struct Args {
     /// Folder caching feature vectors between runs (keyed by file bytes and configuration).
     #[arg(long)]
     cache: Option<PathBuf>,
+    /// CSV `from,to` (with that header) renaming or merging classes; an empty `to` drops that
+    /// class's files; classes not named pass through.
+    #[arg(long, value_name = "FILE")]
+    label_map: Option<PathBuf>,
+    /// Regular expression reading the speaker from each file name (first capture group, else
+    /// the whole match) of a folder-per-class corpus, or of manifest rows without a speaker; a
+    /// file it does not match is skipped. Without it such files share one unnamed speaker
+    /// (no speaker-independent figure).
+    #[arg(long, value_name = "REGEX")]
+    speaker_from: Option<SpeakerPattern>,
 }
 
 fn main() -> ExitCode {
@@ -81,13 +99,7 @@ fn main() -> ExitCode {
 fn spec_of(args: &Args) -> Result<PipelineSpec, ser::pipeline::PipelineError> {
     let mut spec = PipelineSpec::preset(args.preset);
     if let Some(f) = args.features {
-        let base = if f == FeatureSpec::Functionals {
-            Preset::Robust
-        } else {
-            Preset::Study
-        };
-        spec.features = PipelineSpec::preset(base).features;
-        spec.features.spec = f;
+        spec.features = PipelineSpec::features_for(f);
     }
     if let Some(m) = args.model {
         spec.model.kind = m;
@@ -114,8 +126,16 @@ fn run(args: &Args) -> Result<String, Box<dyn std::error::Error>> {
         spec: spec_of(args)?,
         cache_dir: args.cache.clone(),
         progress: Progress::Auto,
+        corpus: CorpusOptions {
+            speaker_from: args.speaker_from.clone(),
+            label_map: args.label_map.as_deref().map(LabelMap::read).transpose()?,
+            ..CorpusOptions::default()
+        },
         ..EvalOptions::default()
     };
+    if ser::data::is_manifest(&args.data) {
+        eprintln!("train: {} is a manifest", args.data.display());
+    }
     let (fitted, report) = train_dir(&args.data, &opts, |file, reason| {
         eprintln!("train: skipped {}: {reason}", file.display());
     })?;

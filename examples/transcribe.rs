@@ -23,6 +23,7 @@ use std::time::Instant;
 use clap::{Parser, ValueEnum};
 use ser::asr::{AsrConfig, Grammar, Search, TESS_CARRIER, Transcriber, Transcript};
 use ser::audio::{LoadOptions, load};
+use ser::cli::{PrintError, print_line};
 
 #[derive(Parser)]
 #[command(about = "Transcribe TESS-style clips with PocketSphinx; one JSON line per clip")]
@@ -112,7 +113,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             tally.target += usize::from(line["target_heard"] == true);
             tally.exact += usize::from(line["exact"] == true);
             tally.seconds += seconds;
-            println!("{line}");
+            match print_line(&line) {
+                Ok(()) => {}
+                // The reader has gone (`| head -1`): the end of the output, not a failure.
+                Err(PrintError::Closed) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
         }
     }
     for (mode, t) in &tallies {

@@ -1431,6 +1431,34 @@ fn names_that_are_not_utf8_are_written_as_text_plus_their_bytes() {
         "{faulty:?}"
     );
     assert_eq!(eda["read"], 12);
+    assert!(
+        eda.get("root_bytes").is_none(),
+        "a UTF-8 root gets no bytes"
+    );
+
+    // A corpus whose own folder name is not UTF-8: eda reads it and writes the root as text
+    // plus its bytes (it used to fail to serialise, printing nothing).
+    let odd_root = byte_path(&dir, b"corp\xfas");
+    std::fs::rename(&corpus, &odd_root).expect("rename");
+    let out = example("eda").arg(&odd_root).output().expect("eda");
+    assert_no_panic("eda", &out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let eda: serde_json::Value = serde_json::from_slice(&out.stdout).expect("eda JSON");
+    assert_eq!(eda["root"], odd_root.to_string_lossy().as_ref());
+    let root_bytes: Vec<u8> = eda["root_bytes"]
+        .as_array()
+        .expect("root_bytes")
+        .iter()
+        .map(|b| u8::try_from(b.as_u64().expect("a byte")).expect("0-255"))
+        .collect();
+    assert_eq!(root_bytes, odd_root.as_os_str().as_bytes());
+    assert_eq!(eda["read"], 12);
+    std::fs::rename(&odd_root, &corpus).expect("rename back");
 
     // The study over it: runs to the end, the file reported as left out in results.json.
     let out_dir = dir.join("study-out");

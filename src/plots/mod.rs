@@ -19,12 +19,14 @@ mod confusion;
 mod font;
 mod history;
 mod spectrogram;
+mod timeline;
 mod wave;
 
 pub use bar::bar_counts;
 pub use confusion::{CellValue, confusion_heatmap};
 pub use history::line_history;
 pub use spectrogram::spectrogram_db;
+pub use timeline::{TimelineSegment, emotion_timeline};
 pub use wave::waveplot;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use ser_data::synth::write_corpus;
-use ser_data::{Corpus, Eda, ScanOptions, scan};
+use ser_data::{Corpus, Eda, open_corpus};
 
 use super::{Stages, StudyConfig, StudyError};
 use crate::plots::bar_counts;
@@ -42,13 +42,25 @@ pub(crate) fn load(config: &StudyConfig, stages: &mut Stages) -> Result<Loaded, 
             )
         }
     };
-    let corpus = scan(&root, &ScanOptions::default())?;
-    stages.say(format!(
-        "{} audio files found, {} read and labelled ({:?} names)",
-        corpus.files,
-        corpus.items.len(),
-        corpus.scheme
-    ));
+    let corpus = open_corpus(&root, &config.corpus)?;
+    if corpus.is_manifest() {
+        stages.say(format!(
+            "{} is a manifest: {} audio files listed, {} read and labelled",
+            root.display(),
+            corpus.files,
+            corpus.items.len()
+        ));
+    } else {
+        stages.say(format!(
+            "{} audio files found, {} read and labelled ({:?} names)",
+            corpus.files,
+            corpus.items.len(),
+            corpus.scheme
+        ));
+    }
+    for r in &corpus.bad_rows {
+        stages.say(format!("row: {r}"));
+    }
     for f in &corpus.faulty {
         let verdict = if f.kept { "kept" } else { "skipped" };
         stages.say(format!("{verdict}: {}: {}", f.file.display(), f.reason));

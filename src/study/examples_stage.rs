@@ -17,25 +17,24 @@ const HOP: usize = 512;
 /// Rate of the example clips (librosa's default load).
 const STUDY_RATE: u32 = 22_050;
 
-/// Stage 3: for each emotion, its first clip (in path order) drawn as a waveplot and a dB
+/// Stage 3: for each class (emotion), its first clip (in path order) drawn as a waveplot and a dB
 /// spectrogram, loaded as librosa does by default (22050 Hz, mono, whole file).
 pub(crate) fn plots(
     corpus: &Corpus,
     out: &Path,
     stages: &Stages,
 ) -> Result<Vec<ExampleClip>, StudyError> {
-    let mut emotions: Vec<_> = corpus.items.iter().map(|i| i.label.emotion).collect();
-    emotions.sort();
-    emotions.dedup();
     let stft = Stft::new(N_FFT, HOP)?;
     let mut clips = Vec::new();
-    for emotion in emotions {
-        let Some(item) = corpus.items.iter().find(|i| i.label.emotion == emotion) else {
+    let mut used = std::collections::BTreeSet::new();
+    for class in corpus.classes() {
+        let Some(item) = corpus.items.iter().find(|i| i.label.class == class) else {
             continue;
         };
-        let name = emotion.name();
+        let name = class.as_str();
+        let file_part = file_part(name, &mut used);
         let audio = load(&item.label.path, &LoadOptions::default())?;
-        let wave = format!("wave_{name}.png");
+        let wave = format!("wave_{file_part}.png");
         waveplot(
             &out.join(&wave),
             &format!("Waveplot: {name}"),
@@ -44,7 +43,7 @@ pub(crate) fn plots(
         )?;
         let power = stft.power_spectrogram(&audio.samples)?;
         let db = power_to_db(power.view(), &DbParams::default())?;
-        let spec = format!("spectrogram_{name}.png");
+        let spec = format!("spectrogram_{file_part}.png");
         spectrogram_db(
             &out.join(&spec),
             &format!("Spectrogram (dB): {name}"),
@@ -67,6 +66,33 @@ pub(crate) fn plots(
         });
     }
     Ok(clips)
+}
+
+/// A class name as part of a file name: ASCII letters, digits, `-` and `_` kept, anything else
+/// `_`; a number added when another class already gave the same text.
+fn file_part(class: &str, used: &mut std::collections::BTreeSet<String>) -> String {
+    let base: String = class
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut name = if base.is_empty() {
+        "class".into()
+    } else {
+        base
+    };
+    let stem = name.clone();
+    let mut k = 2;
+    while !used.insert(name.clone()) {
+        name = format!("{stem}-{k}");
+        k += 1;
+    }
+    name
 }
 
 /// Stage 4: transcribes the example clips with CMU PocketSphinx when the `asr` feature is built

@@ -11,6 +11,7 @@ mod examples_stage;
 mod models_stage;
 mod page;
 mod results;
+mod timeline_stage;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -19,8 +20,9 @@ use std::time::Instant;
 pub use error::StudyError;
 pub use results::{
     ExampleClip, ModelResult, PUBLISHED, PredictionResult, SpeakerFold, SpeakerIndependent,
-    StudyResults,
+    StudyResults, TimelinePoint, TimelineResult,
 };
+pub use timeline_stage::TIMELINE_MIN_S;
 
 use ser_data::synth::SynthParams;
 
@@ -29,8 +31,8 @@ use crate::cli::{PrintError, print_line};
 /// What the study runs on and where it writes.
 #[derive(Debug, Clone)]
 pub struct StudyConfig {
-    /// A corpus folder (TESS-style or any scheme `ser-data` reads); `None` generates the
-    /// synthetic corpus into `out/synthetic-corpus`.
+    /// A corpus folder (TESS-style or any layout `ser-data` reads) or a manifest; `None`
+    /// generates the synthetic corpus into `out/synthetic-corpus`.
     pub data: Option<PathBuf>,
     /// Output folder (plots, model, `results.json`, `report.html`).
     pub out: PathBuf,
@@ -44,6 +46,11 @@ pub struct StudyConfig {
     pub cache: bool,
     /// Print nothing.
     pub quiet: bool,
+    /// How `data` is opened: scheme, speaker pattern, label map.
+    pub corpus: ser_data::CorpusOptions,
+    /// Recordings longer than [`TIMELINE_MIN_S`] to show as emotion over time (segment by
+    /// segment, with the saved best model).
+    pub timelines: Vec<PathBuf>,
 }
 
 impl Default for StudyConfig {
@@ -58,6 +65,8 @@ impl Default for StudyConfig {
             synth: SynthParams::default(),
             cache: true,
             quiet: false,
+            corpus: ser_data::CorpusOptions::default(),
+            timelines: Vec::new(),
         }
     }
 }
@@ -142,6 +151,16 @@ pub fn run(config: &StudyConfig) -> Result<StudyResults, StudyError> {
     let asr_status = examples_stage::transcribe(&mut examples, &stages);
 
     let models = models_stage::run(config, &loaded, out, &mut stages)?;
+    let mut timelines = Vec::new();
+    if !config.timelines.is_empty() {
+        stages.start("Emotion over time (--timeline)");
+        timelines = timeline_stage::run(
+            &config.timelines,
+            models.best_model.as_deref(),
+            out,
+            &stages,
+        );
+    }
     stages.finish();
 
     let mut results = StudyResults {
@@ -157,6 +176,7 @@ pub fn run(config: &StudyConfig) -> Result<StudyResults, StudyError> {
         speaker_independent: models.speaker_independent,
         best_model: models.best_model,
         prediction: models.prediction,
+        timelines,
         published: PUBLISHED.iter().map(|(m, a)| (m.to_string(), *a)).collect(),
         timings_s: stages.timings.iter().cloned().collect(),
         total_seconds: 0.0,

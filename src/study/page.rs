@@ -205,6 +205,27 @@ pub(crate) fn write(results: &StudyResults, path: &Path) -> Result<(), StudyErro
         r.table(&["class", "score"], &rows)?;
     }
 
+    if !results.timelines.is_empty() {
+        r.heading("Emotion over time");
+        r.paragraph(
+            "Each recording given with --timeline, split into speech segments (voice-activity \
+             detection) and predicted segment by segment with the saved best model, normalised \
+             over the recording's own segments (adapted).",
+        );
+        for t in &results.timelines {
+            r.subheading(&t.file.display().to_string());
+            match (&t.plot, &t.error) {
+                (Some(plot), _) => {
+                    image(&mut r, out, plot, "Emotion over time")?;
+                }
+                (None, Some(e)) => {
+                    r.paragraph(&format!("No timeline: {e}"));
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
     r.heading("Timings");
     let rows: Vec<Vec<String>> = results
         .timings_s

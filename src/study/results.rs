@@ -93,6 +93,36 @@ pub struct PredictionResult {
     pub scores: BTreeMap<String, f32>,
 }
 
+/// One recording given with `--timeline`: its speech segments and their emotions.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineResult {
+    /// The recording (in JSON: `file` as text, plus `file_bytes` when the path is not UTF-8).
+    #[serde(flatten, serialize_with = "file_fields")]
+    pub file: PathBuf,
+    /// The plot's file name in the output folder, when one was drawn.
+    pub plot: Option<String>,
+    /// Length in seconds, when the file could be read.
+    pub duration: Option<f64>,
+    /// The segments, in order.
+    pub segments: Vec<TimelinePoint>,
+    /// Why there is no timeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One speech segment of a timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelinePoint {
+    /// Start, seconds.
+    pub start: f64,
+    /// End, seconds.
+    pub end: f64,
+    /// The most probable class.
+    pub emotion: String,
+    /// Its probability.
+    pub score: f32,
+}
+
 /// All the study's numbers.
 #[derive(Debug, Clone, Serialize)]
 pub struct StudyResults {
@@ -121,6 +151,9 @@ pub struct StudyResults {
     pub best_model: Option<PathBuf>,
     /// The saved model used on one clip.
     pub prediction: Option<PredictionResult>,
+    /// Emotion over time of the recordings given with `--timeline` (empty without).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub timelines: Vec<TimelineResult>,
     /// The seed's published accuracies.
     pub published: BTreeMap<String, f64>,
     /// Seconds per stage.

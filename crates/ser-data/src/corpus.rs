@@ -14,6 +14,10 @@
 //!
 //! Nothing is dropped silently: `files == items + faulty(kept: false)`, and `skipped` lists
 //! the rest of what the walk found.
+//!
+//! [`open_corpus`] takes a folder or a manifest ([`CorpusSource`]); the files a manifest lists
+//! go through the same checks, and its bad rows are kept in [`Corpus::bad_rows`] with their
+//! line numbers. [`CorpusOptions`] adds a speaker pattern and a label map.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,12 +26,19 @@ use rayon::prelude::*;
 use ser_audio::{AudioError, AudioInfo, LoadOptions};
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
-use crate::scheme::{LabelledFile, NameWarning, Scheme, SchemeChoice, label_files};
+use crate::labels::{LabelMap, NO_SPEAKER, SpeakerPattern, class_order};
+use crate::manifest::{Manifest, RowFault, RowReport, SplitSide, is_manifest};
+use crate::scheme::{LabelledFile, NameWarning, Scheme, SchemeChoice, SchemeFields, label_files};
+use crate::split::Split;
 
-/// File extensions (lower case) taken to be audio, readable or not.
-pub const AUDIO_EXTENSIONS: [&str; 13] = [
-    "wav", "wave", "aif", "aiff", "aifc", "flac", "mp3", "ogg", "oga", "opus", "m4a", "wma", "au",
+/// File extensions (lower case) taken to be audio, readable or not: every container
+/// `ser-audio` decodes, and common ones it does not (Opus, WMA, AU), so that such files are
+/// reported as faults naming their codec or container instead of being skipped unseen.
+pub const AUDIO_EXTENSIONS: [&str; 18] = [
+    "wav", "wave", "aif", "aiff", "aifc", "flac", "mp3", "ogg", "oga", "opus", "m4a", "m4b", "mp4",
+    "aac", "caf", "wma", "au", "snd",
 ];
 
 /// The study's loading offset, seconds: a file no longer than this gives no samples.
@@ -87,6 +98,10 @@ pub enum FaultKind {
     Walk,
     /// Feature extraction failed or gave unusable values.
     Features,
+    /// The speaker pattern (`--speaker-from`) does not match the file's name.
+    NoSpeaker,
+    /// The label map drops the file's class (an empty `to`).
+    Dropped,
 }
 
 /// One reported file.
@@ -200,9 +215,10 @@ pub struct CorpusItem {
 /// A scanned corpus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Corpus {
-    /// The folder walked.
+    /// The folder walked, or the manifest read.
     pub root: PathBuf,
-    /// Naming scheme used.
+    /// Naming scheme used ([`Scheme::Folders`] for a folder per class, [`Scheme::Manifest`]
+    /// when read from a manifest).
     pub scheme: Scheme,
     /// Whether it was forced rather than detected.
     pub scheme_forced: bool,
@@ -216,6 +232,10 @@ pub struct Corpus {
     pub skipped: Vec<FileReport>,
     /// Name/folder disagreements of usable files.
     pub warnings: Vec<NameWarning>,
+    /// Rows of the manifest and of the label map that were skipped or are suspect, with their
+    /// line numbers (empty for a folder without a label map).
+    #[serde(default)]
+    pub bad_rows: Vec<RowReport>,
 }
 
 /// Lists every regular file under `root`, recursively, sorted by path (byte order of names at
@@ -441,65 +461,423 @@ fn majority<T: Ord + Clone>(values: impl Iterator<Item = T>) -> Option<T> {
         .map(|(v, _)| v)
 }
 
+/// How to open a corpus: the audio checks and scheme of [`ScanOptions`], plus what labels and
+/// speakers need beyond file names.
+#[derive(Debug, Clone, Default)]
+pub struct CorpusOptions {
+    /// Scheme choice and audio checks.
+    pub scan: ScanOptions,
+    /// Reads the speaker from each file name of a folder-per-class layout, and of manifest rows
+    /// without a speaker ([`SpeakerPattern`]); a file it does not match is a fault
+    /// ([`FaultKind::NoSpeaker`]). Without it such files share the unnamed speaker
+    /// [`NO_SPEAKER`]. File-name schemes name their speakers themselves and ignore it.
+    pub speaker_from: Option<SpeakerPattern>,
+    /// Renames, merges or drops classes after labelling ([`LabelMap`]); a dropped file is a
+    /// fault ([`FaultKind::Dropped`]).
+    pub label_map: Option<LabelMap>,
+}
+
+impl From<ScanOptions> for CorpusOptions {
+    fn from(scan: ScanOptions) -> Self {
+        Self {
+            scan,
+            ..Self::default()
+        }
+    }
+}
+
+/// What a corpus path is: a folder to walk or a manifest to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "path", rename_all = "lowercase")]
+pub enum CorpusSource {
+    /// A folder, walked recursively (file-name schemes or folder per class).
+    Folder(PathBuf),
+    /// A manifest file listing the recordings ([`crate::manifest`]).
+    Manifest(PathBuf),
+}
+
+impl CorpusSource {
+    /// A folder is a folder; a regular file whose first line is a header with `path` and
+    /// `label` columns is a manifest ([`is_manifest`]).
+    ///
+    /// # Errors
+    /// [`DataError::Io`] when `path` cannot be looked at (e.g. it does not exist);
+    /// [`DataError::NotACorpus`] for any other file.
+    pub fn of(path: &Path) -> Result<Self> {
+        let meta = std::fs::metadata(path).map_err(|source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if meta.is_dir() {
+            Ok(Self::Folder(path.to_path_buf()))
+        } else if is_manifest(path) {
+            Ok(Self::Manifest(path.to_path_buf()))
+        } else {
+            Err(DataError::NotACorpus {
+                path: path.to_path_buf(),
+                reason: if meta.is_file() {
+                    "a file whose first line does not name path and label columns (a manifest \
+                     is a CSV or TSV file with a header such as path,label,speaker)"
+                        .into()
+                } else {
+                    "not a regular file".into()
+                },
+            })
+        }
+    }
+
+    /// `folder` or `manifest`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Folder(_) => "folder",
+            Self::Manifest(_) => "manifest",
+        }
+    }
+
+    /// The folder or manifest.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Folder(p) | Self::Manifest(p) => p,
+        }
+    }
+}
+
+/// Opens a corpus given as a folder or a manifest ([`CorpusSource::of`]): walks the folder
+/// ([`scan_with`]) or reads the manifest ([`read_manifest_corpus`]).
+///
+/// # Errors
+/// As [`CorpusSource::of`], [`scan_with`] and [`read_manifest_corpus`].
+pub fn open_corpus(path: &Path, opts: &CorpusOptions) -> Result<Corpus> {
+    match CorpusSource::of(path)? {
+        CorpusSource::Folder(dir) => scan_with(&dir, opts),
+        CorpusSource::Manifest(file) => read_manifest_corpus(&file, opts),
+    }
+}
+
 /// Walks `root` and sorts every file into items, faults and skipped (see the module docs).
 /// Reading runs in parallel; the result does not depend on the thread count.
 ///
 /// # Errors
 /// [`DataError::Io`] when `root` cannot be listed; when detecting the scheme,
 /// [`DataError::EmptyCorpus`] when no audio file is found and [`DataError::NoSchemeFitsIn`] when
-/// no audio file's name fits any scheme (both name `root`). With a forced scheme an empty folder
-/// gives an empty corpus.
+/// no audio file's name fits any scheme (both name `root`) and the files are not laid out as a
+/// folder per class. With a forced scheme an empty folder gives an empty corpus.
 pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Corpus> {
-    let (paths, mut skipped) = walk(root)?;
-    let reads: Vec<Read> = paths.par_iter().map(|p| read_one(p, opts)).collect();
+    scan_with(root, &CorpusOptions::from(*opts))
+}
 
+/// [`scan`] with a speaker pattern and a label map.
+///
+/// The scheme is the forced one, else the file-name scheme that fits the most names, else,
+/// when no name fits any, [`Scheme::Folders`] if more than half of the audio files sit
+/// directly in a sub-folder of `root` and there are at least two such folders (the others are
+/// faults: not in a class folder).
+///
+/// # Errors
+/// As [`scan`]; [`DataError::InvalidParameter`] when [`Scheme::Manifest`] is forced (a
+/// manifest is a file, not a folder).
+pub fn scan_with(root: &Path, opts: &CorpusOptions) -> Result<Corpus> {
+    if opts.scan.scheme == SchemeChoice::Force(Scheme::Manifest) {
+        return Err(DataError::InvalidParameter {
+            name: "scheme",
+            value: "manifest".into(),
+            reason: format!(
+                "{} is a folder; a manifest is a file listing the recordings: give its path",
+                root.display()
+            ),
+        });
+    }
+    let (paths, skipped) = walk(root)?;
+    let checked = check_audio(paths, skipped, &opts.scan);
+    if checked.paths.is_empty() && opts.scan.scheme == SchemeChoice::Detect {
+        return Err(DataError::EmptyCorpus {
+            root: root.to_path_buf(),
+            skipped: checked.skipped.len(),
+        });
+    }
+    let labels = label_folder(root, &checked.paths, opts)?;
+    assemble(root, checked, labels, opts, Vec::new())
+}
+
+/// Reads the manifest `file` ([`Manifest::read`]) and checks every recording it lists as
+/// [`scan`] checks a folder's files. The corpus's `root` is the manifest, its scheme
+/// [`Scheme::Manifest`], its items sorted by path; the manifest's bad rows (and the label
+/// map's) are in [`Corpus::bad_rows`]. A row without a speaker gets one from
+/// [`CorpusOptions::speaker_from`], else the unnamed [`NO_SPEAKER`].
+///
+/// # Errors
+/// As [`Manifest::read`].
+pub fn read_manifest_corpus(file: &Path, opts: &CorpusOptions) -> Result<Corpus> {
+    let manifest = Manifest::read(file)?;
+    let mut rows = manifest.rows;
+    rows.sort_by(|a, b| a.path.cmp(&b.path));
+    let paths: Vec<PathBuf> = rows.iter().map(|r| r.path.clone()).collect();
+    let checked = check_audio(paths, Vec::new(), &opts.scan);
+    let mut labels = Labels::new(Scheme::Manifest, false);
+    for row in rows {
+        let speaker = match (&row.speaker, &opts.speaker_from) {
+            (Some(s), _) => s.clone(),
+            (None, None) => NO_SPEAKER.to_string(),
+            (None, Some(pattern)) => match pattern.speaker_of_path(&row.path) {
+                Some(s) => s,
+                None => {
+                    labels
+                        .refused
+                        .insert(row.path, no_speaker(pattern, Some(row.line)));
+                    continue;
+                }
+            },
+        };
+        let file = LabelledFile {
+            path: row.path.clone(),
+            scheme: Scheme::Manifest,
+            emotion: row.label.parse().ok(),
+            class: row.label.clone(),
+            label: row.label,
+            speaker,
+            fields: SchemeFields::Manifest {
+                manifest: file.to_path_buf(),
+                line: row.line,
+                split: row.split,
+                corpus: row.corpus,
+            },
+            warnings: Vec::new(),
+        };
+        labels.files.insert(row.path, file);
+    }
+    assemble(file, checked, labels, opts, manifest.bad_rows)
+}
+
+fn no_speaker(pattern: &SpeakerPattern, line: Option<usize>) -> (FaultKind, String) {
+    let at = line.map_or(String::new(), |l| {
+        format!(" (manifest line {l}, no speaker)")
+    });
+    (
+        FaultKind::NoSpeaker,
+        format!(
+            "file name does not match the speaker pattern `{}`{at}",
+            pattern.as_str()
+        ),
+    )
+}
+
+/// The audio files found and how each read.
+struct Checked {
+    paths: Vec<PathBuf>,
+    reads: Vec<Read>,
+    skipped: Vec<FileReport>,
+}
+
+/// Reads every file (in parallel); files that are not audio go to `skipped`.
+fn check_audio(paths: Vec<PathBuf>, mut skipped: Vec<FileReport>, opts: &ScanOptions) -> Checked {
+    let reads: Vec<Read> = paths.par_iter().map(|p| read_one(p, opts)).collect();
     let mut audio_paths = Vec::new();
     let mut audio_reads = Vec::new();
-    for (p, r) in paths.iter().zip(reads) {
+    for (p, r) in paths.into_iter().zip(reads) {
         match r {
             Read::NotAudio(reason) => skipped.push(FileReport {
-                file: p.clone(),
+                file: p,
                 reason,
                 kinds: vec![FaultKind::NotAudio],
                 kept: false,
             }),
             r => {
-                audio_paths.push(p.clone());
+                audio_paths.push(p);
                 audio_reads.push(r);
             }
         }
     }
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
-
-    if audio_paths.is_empty() && opts.scheme == SchemeChoice::Detect {
-        return Err(DataError::EmptyCorpus {
-            root: root.to_path_buf(),
-            skipped: skipped.len(),
-        });
+    Checked {
+        paths: audio_paths,
+        reads: audio_reads,
+        skipped,
     }
-    let labelling = label_files(&audio_paths, opts.scheme).map_err(|e| match e {
-        DataError::NoSchemeFits { files } => DataError::NoSchemeFitsIn {
-            root: root.to_path_buf(),
-            files,
-            example: audio_paths
-                .first()
-                .and_then(|p| p.file_name())
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        },
-        other => other,
-    })?;
-    let mut labels: BTreeMap<PathBuf, LabelledFile> = labelling
-        .files
-        .into_iter()
-        .map(|f| (f.path.clone(), f))
-        .collect();
-    let unparsed: BTreeMap<PathBuf, String> = labelling
-        .unparsed
-        .into_iter()
-        .map(|u| (u.file, u.reason))
-        .collect();
+}
 
+/// The labels of a set of files: labelled files, and the files refused with why.
+struct Labels {
+    scheme: Scheme,
+    forced: bool,
+    files: BTreeMap<PathBuf, LabelledFile>,
+    refused: BTreeMap<PathBuf, (FaultKind, String)>,
+    warnings: Vec<NameWarning>,
+}
+
+impl Labels {
+    fn new(scheme: Scheme, forced: bool) -> Self {
+        Self {
+            scheme,
+            forced,
+            files: BTreeMap::new(),
+            refused: BTreeMap::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Labels the audio files of a folder under the forced or detected scheme.
+fn label_folder(root: &Path, paths: &[PathBuf], opts: &CorpusOptions) -> Result<Labels> {
+    let names = |choice| -> Result<Labels> {
+        let l = label_files(paths, choice)?;
+        let mut labels = Labels::new(l.scheme, l.forced);
+        labels.warnings = l.warnings;
+        labels.files = l.files.into_iter().map(|f| (f.path.clone(), f)).collect();
+        labels.refused = l
+            .unparsed
+            .into_iter()
+            .map(|u| {
+                let why = format!("name does not fit the {} scheme: {}", l.scheme, u.reason);
+                (u.file, (FaultKind::Unlabelled, why))
+            })
+            .collect();
+        Ok(labels)
+    };
+    match opts.scan.scheme {
+        SchemeChoice::Force(Scheme::Folders) => Ok(label_class_folders(root, paths, opts, true)),
+        SchemeChoice::Force(_) => names(opts.scan.scheme),
+        SchemeChoice::Detect => match names(SchemeChoice::Detect) {
+            Err(DataError::NoSchemeFits { files }) => {
+                if looks_like_class_folders(root, paths) {
+                    Ok(label_class_folders(root, paths, opts, false))
+                } else {
+                    Err(DataError::NoSchemeFitsIn {
+                        root: root.to_path_buf(),
+                        files,
+                        example: paths
+                            .first()
+                            .and_then(|p| p.file_name())
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    })
+                }
+            }
+            other => other,
+        },
+    }
+}
+
+/// Whether `path` sits directly in a sub-folder of `root`.
+fn in_class_folder(root: &Path, path: &Path) -> bool {
+    path.parent().and_then(Path::parent) == Some(root)
+}
+
+/// More than half of the files sit directly in a sub-folder of `root`, in at least two.
+fn looks_like_class_folders(root: &Path, paths: &[PathBuf]) -> bool {
+    let inside: Vec<&Path> = paths
+        .iter()
+        .filter(|p| in_class_folder(root, p))
+        .filter_map(|p| p.parent())
+        .collect();
+    let folders: std::collections::BTreeSet<&Path> = inside.iter().copied().collect();
+    2 * inside.len() > paths.len() && folders.len() >= 2
+}
+
+/// Labels files laid out as `root/<label>/file`: the folder is the label, the speaker comes
+/// from the pattern or is the unnamed one.
+fn label_class_folders(
+    root: &Path,
+    paths: &[PathBuf],
+    opts: &CorpusOptions,
+    forced: bool,
+) -> Labels {
+    let mut labels = Labels::new(Scheme::Folders, forced);
+    for p in paths {
+        if !in_class_folder(root, p) {
+            let why = format!(
+                "not in a class folder directly under {} (folder-per-class layout)",
+                root.display()
+            );
+            labels
+                .refused
+                .insert(p.clone(), (FaultKind::Unlabelled, why));
+            continue;
+        }
+        let mut f = match Scheme::Folders.parse(p) {
+            Ok(f) => f,
+            Err(u) => {
+                labels
+                    .refused
+                    .insert(p.clone(), (FaultKind::Unlabelled, u.reason));
+                continue;
+            }
+        };
+        if let Some(pattern) = &opts.speaker_from {
+            match pattern.speaker_of_path(p) {
+                Some(s) => f.speaker = s,
+                None => {
+                    labels.refused.insert(p.clone(), no_speaker(pattern, None));
+                    continue;
+                }
+            }
+        }
+        labels.files.insert(p.clone(), f);
+    }
+    labels
+}
+
+/// Applies the label map to the labelled files: renamed in place, dropped ones refused. Returns
+/// the map's bad rows and a report for each rule no file used.
+fn apply_label_map(labels: &mut Labels, map: &LabelMap) -> Vec<RowReport> {
+    let mut used = vec![false; map.rules.len()];
+    let mut dropped = Vec::new();
+    for (path, f) in &mut labels.files {
+        let Some((k, rule)) = map.rule_for(&f.class) else {
+            continue;
+        };
+        used[k] = true;
+        match &rule.to {
+            Some(to) => f.set_class(to),
+            None => dropped.push((
+                path.clone(),
+                format!(
+                    "class {:?} dropped by the label map {} (line {})",
+                    rule.from,
+                    map.file.display(),
+                    rule.line
+                ),
+            )),
+        }
+    }
+    for (path, why) in dropped {
+        labels.files.remove(&path);
+        labels.refused.insert(path, (FaultKind::Dropped, why));
+    }
+    let mut rows = map.bad_rows.clone();
+    rows.extend(
+        map.rules
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| !u)
+            .map(|(r, _)| RowReport {
+                file: map.file.clone(),
+                line: r.line,
+                kind: RowFault::UnusedRule,
+                detail: format!(
+                    "no file has the class {:?}; the rule changes nothing",
+                    r.from
+                ),
+            }),
+    );
+    rows
+}
+
+/// Sorts the checked files into items and faults with their labels.
+fn assemble(
+    root: &Path,
+    checked: Checked,
+    mut labels: Labels,
+    opts: &CorpusOptions,
+    mut bad_rows: Vec<RowReport>,
+) -> Result<Corpus> {
+    if let Some(map) = &opts.label_map {
+        bad_rows.extend(apply_label_map(&mut labels, map));
+    }
+    let Checked {
+        paths: audio_paths,
+        reads: audio_reads,
+        skipped,
+    } = checked;
     let good = || {
         audio_reads.iter().filter_map(|r| match r {
             Read::Good(i, _) => Some(i),
@@ -523,13 +901,12 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Corpus> {
             Read::NotAudio(_) => {}
             Read::Bad(kind, reason) => faulty.push(report(vec![*kind], reason.clone(), false)),
             Read::Good(info, peak) => {
-                let Some(label) = labels.remove(p) else {
-                    let why = unparsed.get(p).cloned().unwrap_or_default();
-                    faulty.push(report(
-                        vec![FaultKind::Unlabelled],
-                        format!("name does not fit the {} scheme: {why}", labelling.scheme),
-                        false,
+                let Some(label) = labels.files.remove(p) else {
+                    let (kind, why) = labels.refused.get(p).cloned().unwrap_or((
+                        FaultKind::Unlabelled,
+                        format!("no label under the {} scheme", labels.scheme),
                     ));
+                    faulty.push(report(vec![kind], why, false));
                     continue;
                 };
                 let odd = oddities(
@@ -562,20 +939,21 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Corpus> {
     }
     let kept: std::collections::BTreeSet<&Path> =
         items.iter().map(|i| i.label.path.as_path()).collect();
-    let warnings = labelling
+    let warnings = labels
         .warnings
         .into_iter()
         .filter(|w| kept.contains(w.file.as_path()))
         .collect();
     Ok(Corpus {
         root: root.to_path_buf(),
-        scheme: labelling.scheme,
-        scheme_forced: labelling.forced,
+        scheme: labels.scheme,
+        scheme_forced: labels.forced,
         files: audio_paths.len(),
         items,
         faulty,
         skipped,
         warnings,
+        bad_rows,
     })
 }
 
@@ -583,5 +961,42 @@ impl Corpus {
     /// Files not in [`Corpus::items`] (faults with `kept: false`).
     pub fn excluded(&self) -> impl Iterator<Item = &FileReport> {
         self.faulty.iter().filter(|f| !f.kept)
+    }
+
+    /// Whether the corpus was read from a manifest.
+    pub fn is_manifest(&self) -> bool {
+        self.scheme == Scheme::Manifest
+    }
+
+    /// The classes of the items, in [`class_order`].
+    pub fn classes(&self) -> Vec<String> {
+        class_order(self.items.iter().map(|i| i.label.class.as_str()))
+    }
+
+    /// Whether some item has a manifest `split` value.
+    pub fn has_split(&self) -> bool {
+        self.items.iter().any(|i| i.label.split().is_some())
+    }
+
+    /// The train/test split a manifest's `split` column gives the rows of `dataset` (rows
+    /// matched to items by path): rows marked `test` test, every other row trains. `None` when
+    /// no item has a split value, or when either side would be empty.
+    pub fn manifest_split(&self, dataset: &Dataset) -> Option<Split> {
+        if !self.has_split() {
+            return None;
+        }
+        let sides: BTreeMap<&Path, Option<SplitSide>> = self
+            .items
+            .iter()
+            .map(|i| (i.label.path.as_path(), i.label.split()))
+            .collect();
+        let (mut train, mut test) = (Vec::new(), Vec::new());
+        for (i, p) in dataset.paths.iter().enumerate() {
+            match sides.get(p.as_path()).copied().flatten() {
+                Some(SplitSide::Test) => test.push(i),
+                _ => train.push(i),
+            }
+        }
+        (!train.is_empty() && !test.is_empty()).then_some(Split { train, test })
     }
 }

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, FileReport};
+use crate::manifest::RowReport;
 use crate::scheme::{NameWarning, Scheme};
 
-/// Class balance verdict: the ratio of the largest to the smallest emotion count.
+/// Class balance verdict: the ratio of the largest to the smallest class count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BalanceVerdict {
@@ -68,9 +69,16 @@ impl Range {
 /// The EDA of a corpus (all maps sorted by key).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Eda {
-    /// Folder scanned.
+    /// Folder scanned, or manifest read (in JSON as text: U+FFFD for bytes that are not UTF-8).
+    #[serde(serialize_with = "crate::manifest::lossy_path")]
     pub root: PathBuf,
-    /// Naming scheme.
+    /// The root's bytes, only when its name is not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_bytes: Option<Vec<u8>>,
+    /// `folder` or `manifest`: what [`Self::root`] is.
+    #[serde(default)]
+    pub source: String,
+    /// Naming scheme (`folders` for a folder per class, `manifest` for a manifest).
     pub scheme: Scheme,
     /// Whether the scheme was forced.
     pub scheme_forced: bool,
@@ -84,13 +92,15 @@ pub struct Eda {
     pub skipped: Vec<FileReport>,
     /// Name/folder disagreements.
     pub warnings: Vec<NameWarning>,
-    /// Files per canonical emotion.
+    /// Files per class: the canonical emotion under the five file-name schemes, the user's
+    /// label (after any label map) under folders and manifests.
     pub by_emotion: BTreeMap<String, usize>,
-    /// Files per corpus label (`ps`, `05`, `W`, ...).
+    /// Files per corpus label as written (`ps`, `05`, `W`, ...; a folder's name, a manifest's
+    /// label before any label map).
     pub by_label: BTreeMap<String, usize>,
-    /// Files per speaker.
+    /// Files per speaker (`""`: the unnamed speaker of a corpus that names none).
     pub by_speaker: BTreeMap<String, usize>,
-    /// Files per speaker and emotion.
+    /// Files per speaker and class.
     pub by_speaker_emotion: BTreeMap<String, BTreeMap<String, usize>>,
     /// Duration of the files read, seconds.
     pub duration_s: Option<Range>,
@@ -106,6 +116,9 @@ pub struct Eda {
     pub channels: BTreeMap<String, usize>,
     /// Class balance.
     pub balance: Balance,
+    /// Manifest and label-map rows skipped or suspect, with their line numbers.
+    #[serde(default)]
+    pub bad_rows: Vec<RowReport>,
 }
 
 fn count<'a>(it: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
@@ -148,17 +161,24 @@ impl Eda {
     /// The EDA of a scanned corpus.
     pub fn of(corpus: &Corpus) -> Eda {
         let items = &corpus.items;
-        let by_emotion = count(items.iter().map(|i| i.label.emotion.name()));
+        let by_emotion = count(items.iter().map(|i| i.label.class.as_str()));
         let mut by_speaker_emotion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
         for i in items {
             *by_speaker_emotion
                 .entry(i.label.speaker.clone())
                 .or_default()
-                .entry(i.label.emotion.name().to_string())
+                .entry(i.label.class.clone())
                 .or_insert(0) += 1;
         }
         Eda {
             root: corpus.root.clone(),
+            root_bytes: crate::corpus::non_utf8_bytes(&corpus.root),
+            source: if corpus.is_manifest() {
+                "manifest"
+            } else {
+                "folder"
+            }
+            .to_string(),
             scheme: corpus.scheme,
             scheme_forced: corpus.scheme_forced,
             files: corpus.files,
@@ -191,6 +211,7 @@ impl Eda {
                     .iter()
                     .map(String::as_str),
             ),
+            bad_rows: corpus.bad_rows.clone(),
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::manifest::RowReport;
+
 /// Everything that can go wrong in `ser-data`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -12,8 +14,10 @@ pub enum DataError {
         /// The label.
         label: String,
     },
-    /// A scheme name that is not one of tess, ravdess, emodb, crema-d, savee.
-    #[error("unknown naming scheme {name:?} (expected tess, ravdess, emodb, crema-d or savee)")]
+    /// A scheme name that is not one of tess, ravdess, emodb, crema-d, savee, folders, manifest.
+    #[error(
+        "unknown naming scheme {name:?} (expected tess, ravdess, emodb, crema-d, savee or folders)"
+    )]
     UnknownScheme {
         /// The name given.
         name: String,
@@ -105,6 +109,46 @@ pub enum DataError {
         /// What went wrong.
         reason: String,
     },
+    /// A text file (a manifest, a label map) that is not a regular file, is larger than its
+    /// limit, is not UTF-8, or whose header line cannot be read.
+    #[error("{}: {reason}", path.display())]
+    TextFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A manifest or label map without a column it needs.
+    #[error("{}: no {column:?} column in the header line (found {found:?})", file.display())]
+    MissingColumn {
+        /// The file.
+        file: PathBuf,
+        /// The column missing.
+        column: &'static str,
+        /// The header's fields.
+        found: Vec<String>,
+    },
+    /// A manifest or label map none of whose rows is usable.
+    #[error("{}", nothing_usable(file, *rows, problems))]
+    NothingUsable {
+        /// The file.
+        file: PathBuf,
+        /// Rows read (not counting the header and blank lines).
+        rows: usize,
+        /// Every problem found, with its line.
+        problems: Vec<RowReport>,
+    },
+    /// A path given as a corpus that is neither a folder nor a manifest.
+    #[error(
+        "{}: neither a folder nor a manifest: {reason}",
+        path.display()
+    )]
+    NotACorpus {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        reason: String,
+    },
     /// A file-system operation failed.
     #[error("I/O error on {path}: {source}")]
     Io {
@@ -121,6 +165,21 @@ pub enum DataError {
         /// hound's error.
         source: hound::Error,
     },
+}
+
+fn nothing_usable(file: &std::path::Path, rows: usize, problems: &[RowReport]) -> String {
+    let first = problems
+        .iter()
+        .find(|p| p.line > 1)
+        .or(problems.first())
+        .map_or(String::new(), |p| {
+            format!("; e.g. line {}: {}", p.line, p.detail)
+        });
+    format!(
+        "{}: none of its {rows} rows is usable ({} problem(s) reported{first})",
+        file.display(),
+        problems.len()
+    )
 }
 
 /// `Result` with [`DataError`].

@@ -26,9 +26,10 @@ use serde::{Deserialize, Serialize};
 use crate::cache::{FeatureCache, Lookup, fnv1a_128};
 use crate::corpus::{CorpusItem, FaultKind, FileReport};
 use crate::dataset::Dataset;
-use crate::emotion::Emotion;
+use crate::dataset::Provenance;
 use crate::encoder::LabelEncoder;
 use crate::error::{DataError, Result};
+use crate::labels::class_order;
 
 /// Turns a clip into a fixed-length vector.
 pub trait Extractor: Sync {
@@ -110,7 +111,8 @@ pub struct FeatureOptions {
     pub cache_dir: Option<PathBuf>,
     /// Progress bar.
     pub progress: Progress,
-    /// Class order; default: the emotions present, in canonical order ([`Emotion::ALL`]).
+    /// Class order; default: the classes present in [`class_order`] (the canonical emotions
+    /// in [`crate::Emotion::ALL`] order, then other labels in byte order).
     pub classes: Option<LabelEncoder>,
 }
 
@@ -191,7 +193,7 @@ enum Outcome {
 ///
 /// # Errors
 /// [`DataError::EmptyInput`] for no items; [`DataError::Io`] when the cache folder cannot be
-/// created; [`DataError::UnknownLabel`] when `opts.classes` lacks an item's emotion;
+/// created; [`DataError::UnknownLabel`] when `opts.classes` lacks an item's class;
 /// [`DataError::EmptyInput`] when no item yields a row.
 pub fn feature_matrix<X: Extractor + ?Sized>(
     items: &[CorpusItem],
@@ -206,17 +208,12 @@ pub fn feature_matrix<X: Extractor + ?Sized>(
     let encoder = match &opts.classes {
         Some(e) => e.clone(),
         None => {
-            let present: Vec<&str> = Emotion::ALL
-                .iter()
-                .filter(|e| items.iter().any(|i| i.label.emotion == **e))
-                .map(|e| e.name())
-                .collect();
-            LabelEncoder::with_classes(present)?
+            LabelEncoder::with_classes(class_order(items.iter().map(|i| i.label.class.as_str())))?
         }
     };
     let targets_all: Vec<usize> = items
         .iter()
-        .map(|i| encoder.index(i.label.emotion.name()))
+        .map(|i| encoder.index(&i.label.class))
         .collect::<Result<_>>()?;
 
     let cache = match &opts.cache_dir {
@@ -318,6 +315,7 @@ pub fn feature_matrix<X: Extractor + ?Sized>(
     let mut rows: Vec<f32> = Vec::new();
     let (mut targets, mut speakers, mut paths, mut failed) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut provenance = Vec::new();
     for ((item, out), &t) in items.iter().zip(outcomes).zip(&targets_all) {
         let fail = |kind, reason| FileReport {
             file: item.label.path.clone(),
@@ -343,6 +341,10 @@ pub fn feature_matrix<X: Extractor + ?Sized>(
                 targets.push(t);
                 speakers.push(item.label.speaker.clone());
                 paths.push(item.label.path.clone());
+                provenance.push(Provenance {
+                    corpus: item.label.corpus().map(str::to_string),
+                    augmentation: None,
+                });
             }
         }
     }
@@ -356,13 +358,15 @@ pub fn feature_matrix<X: Extractor + ?Sized>(
             expected: targets.len() * d,
             got: n_values,
         })?;
-    let dataset = Dataset::new(
+    let mut dataset = Dataset::new(
         records,
         targets.into(),
         encoder.classes().to_vec(),
         speakers,
         paths,
     )?;
+    // A manifest's `corpus` column keeps speakers of different corpora apart.
+    dataset.provenance = provenance;
     Ok(FeatureMatrix {
         dataset,
         failed,

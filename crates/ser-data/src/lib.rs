@@ -10,16 +10,20 @@ pub mod emotion;
 pub mod encoder;
 pub mod error;
 pub mod features;
+pub mod labels;
+pub mod manifest;
 pub mod normalize;
 pub mod rng;
 pub mod scheme;
 pub mod split;
 pub mod synth;
+mod table;
 
 pub use augment::{AugmentChain, Augmentation, parse_plan};
 pub use cache::FeatureCache;
 pub use corpus::{
-    AudioSummary, Corpus, CorpusItem, FaultKind, FileReport, ScanOptions, scan, walk,
+    AudioSummary, Corpus, CorpusItem, CorpusOptions, CorpusSource, FaultKind, FileReport,
+    ScanOptions, open_corpus, read_manifest_corpus, scan, scan_with, walk,
 };
 pub use dataset::{Dataset, Provenance, SpeakerKey};
 pub use eda::{Balance, BalanceVerdict, Eda};
@@ -29,6 +33,8 @@ pub use error::{DataError, Result};
 pub use features::{
     CacheStats, Extractor, FeatureMatrix, FeatureOptions, FnExtractor, Progress, feature_matrix,
 };
+pub use labels::{LabelMap, LabelRule, NO_SPEAKER, SpeakerPattern, class_order};
+pub use manifest::{Delimiter, Manifest, ManifestRow, RowFault, RowReport, SplitSide, is_manifest};
 pub use rng::SeededRng;
 pub use scheme::{
     Detection, LabelledFile, Labelling, NameWarning, Scheme, SchemeChoice, SchemeFields,

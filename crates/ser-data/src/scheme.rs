@@ -11,6 +11,11 @@
 //! Where the name and its folder disagree about the speaker (TESS's `OA_bite_neutral.wav` in
 //! `OAF_neutral/`), the folder's speaker is used and a [`NameWarning`] says so; an emotion that
 //! disagrees with the folder keeps the name's emotion, also with a warning.
+//!
+//! Two more ways of labelling files are not read from names: [`Scheme::Folders`]
+//! (`DIR/<label>/*.wav`, the folder is the class) and [`Scheme::Manifest`] (a CSV/TSV file
+//! lists every recording with its label, see [`crate::manifest`]). Their labels are whatever
+//! strings the user has; [`LabelledFile::class`] is the class a file trains on in every case.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,8 +26,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::emotion::Emotion;
 use crate::error::DataError;
+use crate::manifest::SplitSide;
 
-/// A corpus naming scheme.
+/// How a corpus labels its files: one of five file-name schemes, a folder per class, or a
+/// manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scheme {
@@ -37,10 +44,18 @@ pub enum Scheme {
     CremaD,
     /// Surrey Audio-Visual Expressed Emotion: `DC_a01.wav` or `a01.wav` in a speaker folder.
     Savee,
+    /// Folder per class: `DIR/<label>/*.wav`, the folder's name is the label (any string); the
+    /// speaker comes from the file name through a pattern (`--speaker-from`), or is the one
+    /// shared unnamed speaker `""`.
+    Folders,
+    /// A manifest file (CSV or TSV) lists every recording with its label (see
+    /// [`crate::manifest`]).
+    Manifest,
 }
 
 impl Scheme {
-    /// Every scheme, in the order used to break ties in detection.
+    /// Every file-name scheme, in the order used to break ties in detection (not
+    /// [`Scheme::Folders`] and [`Scheme::Manifest`], which do not read names).
     pub const ALL: [Scheme; 5] = [
         Scheme::Tess,
         Scheme::Ravdess,
@@ -49,7 +64,7 @@ impl Scheme {
         Scheme::Savee,
     ];
 
-    /// Lower-case name: `tess`, `ravdess`, `emodb`, `crema-d`, `savee`.
+    /// Lower-case name: `tess`, `ravdess`, `emodb`, `crema-d`, `savee`, `folders`, `manifest`.
     pub fn name(self) -> &'static str {
         match self {
             Scheme::Tess => "tess",
@@ -57,14 +72,36 @@ impl Scheme {
             Scheme::EmoDb => "emodb",
             Scheme::CremaD => "crema-d",
             Scheme::Savee => "savee",
+            Scheme::Folders => "folders",
+            Scheme::Manifest => "manifest",
         }
     }
 
-    /// Parses one file's name under this scheme.
+    /// Whether the scheme reads labels from file names (one of [`Scheme::ALL`]), so that every
+    /// label maps onto a canonical [`Emotion`].
+    pub fn reads_names(self) -> bool {
+        Scheme::ALL.contains(&self)
+    }
+
+    /// Parses one file's name under this scheme. Under [`Scheme::Folders`] the label is the
+    /// name of the file's folder and the speaker the shared unnamed speaker `""` (see
+    /// [`crate::SpeakerPattern`] for speakers from names); under [`Scheme::Manifest`] nothing
+    /// can be read from a name (always an error).
     ///
     /// # Errors
     /// [`UnparsedName`] with the reason when the name does not fit.
     pub fn parse(self, path: &Path) -> Result<LabelledFile, UnparsedName> {
+        match self {
+            Scheme::Folders => return parse_folder(path),
+            Scheme::Manifest => {
+                return Err(unparsed(
+                    path,
+                    self,
+                    "a manifest labels the files it lists; names are not read",
+                ));
+            }
+            _ => {}
+        }
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -79,12 +116,14 @@ impl Scheme {
             Scheme::EmoDb => parse_emodb(stem),
             Scheme::CremaD => parse_crema(stem),
             Scheme::Savee => parse_savee(stem, folder),
+            Scheme::Folders | Scheme::Manifest => Err("not a file-name scheme".into()),
         }
         .map_err(|reason| unparsed(path, self, &reason))?;
         Ok(LabelledFile {
             path: path.to_path_buf(),
             scheme: self,
-            emotion: parsed.emotion,
+            emotion: Some(parsed.emotion),
+            class: parsed.emotion.name().to_string(),
             label: parsed.label,
             speaker: parsed.speaker,
             fields: parsed.fields,
@@ -109,6 +148,8 @@ impl FromStr for Scheme {
             "emodb" | "emo-db" => Ok(Scheme::EmoDb),
             "crema-d" | "cremad" | "crema" => Ok(Scheme::CremaD),
             "savee" => Ok(Scheme::Savee),
+            "folders" | "folder" | "folder-per-class" => Ok(Scheme::Folders),
+            "manifest" => Ok(Scheme::Manifest),
             _ => Err(DataError::UnknownScheme {
                 name: s.to_string(),
             }),
@@ -138,6 +179,7 @@ impl Utterance {
             SchemeFields::EmoDb { text, .. } => text,
             SchemeFields::CremaD { sentence, .. } => sentence,
             SchemeFields::Savee { sentence } => sentence.to_string(),
+            SchemeFields::Folders { .. } | SchemeFields::Manifest { .. } => return None,
         };
         (!text.is_empty()).then_some(Self {
             scheme: parsed.scheme,
@@ -191,18 +233,41 @@ pub enum SchemeFields {
         /// Sentence number, from 1.
         sentence: u8,
     },
+    /// Folder per class: the folder the label was read from.
+    Folders {
+        /// The folder's name (the label as written).
+        folder: String,
+    },
+    /// A manifest row.
+    Manifest {
+        /// The manifest file.
+        manifest: PathBuf,
+        /// Line of the row in the manifest (from 1; the header is line 1).
+        line: usize,
+        /// The row's `split` value, when the manifest has one.
+        split: Option<SplitSide>,
+        /// The row's `corpus` value, when the manifest has one.
+        corpus: Option<String>,
+    },
 }
 
-/// One file whose name was read: emotion, speaker, and the scheme's other fields.
+/// One labelled file: its class, emotion, speaker, and the scheme's other fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabelledFile {
     /// Path of the file.
     pub path: PathBuf,
-    /// Scheme the name was read with.
+    /// Scheme the label was read with.
     pub scheme: Scheme,
-    /// Canonical emotion.
-    pub emotion: Emotion,
-    /// The corpus's own label, exactly as written in the name (`ps`, `05`, `W`, `ANG`, `sa`).
+    /// The canonical emotion of [`Self::class`] when it names one ([`Emotion`]'s `FromStr`:
+    /// `angry`, `Anger`, `ps`, ...); always set under the five file-name schemes, `None` for
+    /// a user's label such as `calm-ish`.
+    pub emotion: Option<Emotion>,
+    /// The class the file trains on: the canonical emotion's name under the five file-name
+    /// schemes (`angry`, `surprise`), the user's label as written under
+    /// [`Scheme::Folders`] and [`Scheme::Manifest`], after any [`crate::LabelMap`].
+    pub class: String,
+    /// The corpus's own label, exactly as written (`ps`, `05`, `W`, `ANG`, `sa`; a folder's
+    /// name; a manifest's `label` cell), before any label map.
     pub label: String,
     /// Speaker identifier (from the folder where name and folder disagree).
     pub speaker: String,
@@ -235,7 +300,9 @@ pub struct NameWarning {
 /// How to pick the scheme for a set of files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SchemeChoice {
-    /// The scheme that fits the most names (ties: order of [`Scheme::ALL`]).
+    /// The scheme that fits the most names (ties: order of [`Scheme::ALL`]); when a corpus
+    /// folder has no name that fits any, [`Scheme::Folders`] if most of its audio files sit
+    /// one level under it in at least two folders ([`crate::scan`]).
     #[default]
     Detect,
     /// This scheme, whatever the names look like.
@@ -329,6 +396,58 @@ pub fn label_files<P: AsRef<Path>>(
         files,
         unparsed,
         warnings,
+    })
+}
+
+impl LabelledFile {
+    /// The `split` value of a manifest row (`None` for other schemes and empty cells).
+    pub fn split(&self) -> Option<SplitSide> {
+        match &self.fields {
+            SchemeFields::Manifest { split, .. } => *split,
+            _ => None,
+        }
+    }
+
+    /// The `corpus` value of a manifest row (`None` for other schemes and empty cells).
+    pub fn corpus(&self) -> Option<&str> {
+        match &self.fields {
+            SchemeFields::Manifest { corpus, .. } => corpus.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Gives the file another class (a [`crate::LabelMap`]'s rename); [`Self::emotion`]
+    /// follows it.
+    pub fn set_class(&mut self, class: &str) {
+        self.class = class.to_string();
+        self.emotion = class.parse().ok();
+    }
+}
+
+/// A folder-per-class file: the label is its folder's name, the speaker the shared `""`.
+fn parse_folder(path: &Path) -> Result<LabelledFile, UnparsedName> {
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .ok_or_else(|| unparsed(path, Scheme::Folders, "not inside a class folder"))?;
+    let label = folder.to_str().ok_or_else(|| {
+        unparsed(
+            path,
+            Scheme::Folders,
+            "the class folder's name is not valid UTF-8",
+        )
+    })?;
+    Ok(LabelledFile {
+        path: path.to_path_buf(),
+        scheme: Scheme::Folders,
+        emotion: label.parse().ok(),
+        class: label.to_string(),
+        label: label.to_string(),
+        speaker: String::new(),
+        fields: SchemeFields::Folders {
+            folder: label.to_string(),
+        },
+        warnings: Vec::new(),
     })
 }
 
@@ -666,7 +785,7 @@ mod tests {
         let f = Scheme::Tess
             .parse(&p("data/OAF_angry/OAF_back_angry.wav"))
             .unwrap();
-        assert_eq!(f.emotion, Emotion::Angry);
+        assert_eq!(f.emotion, Some(Emotion::Angry));
         assert_eq!(f.label, "angry");
         assert_eq!(f.speaker, "OAF");
         assert_eq!(
@@ -680,13 +799,17 @@ mod tests {
         let f = Scheme::Tess
             .parse(&p("YAF_pleasant_surprise/YAF_youth_ps.wav"))
             .unwrap();
-        assert_eq!((f.emotion, f.label.as_str()), (Emotion::Surprise, "ps"));
+        assert_eq!(
+            (f.emotion, f.label.as_str()),
+            (Some(Emotion::Surprise), "ps")
+        );
+        assert_eq!(f.class, "surprise");
         assert!(f.warnings.is_empty(), "{:?}", f.warnings);
 
         let f = Scheme::Tess
             .parse(&p("x/OAF_back_pleasant_surprise.wav"))
             .unwrap();
-        assert_eq!(f.emotion, Emotion::Surprise);
+        assert_eq!(f.emotion, Some(Emotion::Surprise));
         assert_eq!(
             f.fields,
             SchemeFields::Tess {
@@ -707,7 +830,7 @@ mod tests {
         let f = Scheme::Tess
             .parse(&p("tess/OAF_sad/OAF_bite_happy.wav"))
             .unwrap();
-        assert_eq!(f.emotion, Emotion::Happy);
+        assert_eq!(f.emotion, Some(Emotion::Happy));
         assert_eq!(f.warnings.len(), 1);
     }
 
@@ -728,7 +851,7 @@ mod tests {
         let f = Scheme::Ravdess
             .parse(&p("Actor_12/03-01-05-01-02-01-12.wav"))
             .unwrap();
-        assert_eq!(f.emotion, Emotion::Angry);
+        assert_eq!(f.emotion, Some(Emotion::Angry));
         assert_eq!(f.label, "05");
         assert_eq!(f.speaker, "Actor_12");
         assert_eq!(
@@ -745,11 +868,11 @@ mod tests {
         let f = Scheme::Ravdess
             .parse(&p("03-02-02-02-01-02-07.wav"))
             .unwrap();
-        assert_eq!(f.emotion, Emotion::Calm);
+        assert_eq!(f.emotion, Some(Emotion::Calm));
         let f = Scheme::Ravdess
             .parse(&p("Actor_03/03-01-08-01-01-01-04.wav"))
             .unwrap();
-        assert_eq!(f.emotion, Emotion::Surprise);
+        assert_eq!(f.emotion, Some(Emotion::Surprise));
         assert_eq!(f.speaker, "Actor_03");
         assert_eq!(f.warnings.len(), 1);
         for bad in [
@@ -775,7 +898,8 @@ mod tests {
         ];
         for (n, e) in cases {
             let f = Scheme::EmoDb.parse(&p(n)).unwrap();
-            assert_eq!(f.emotion, e, "{n}");
+            assert_eq!(f.emotion, Some(e), "{n}");
+            assert_eq!(f.class, e.name(), "{n}");
         }
         let f = Scheme::EmoDb.parse(&p("03a01Fa.wav")).unwrap();
         assert_eq!(f.speaker, "03");
@@ -795,7 +919,10 @@ mod tests {
     #[test]
     fn crema_names() {
         let f = Scheme::CremaD.parse(&p("1001_DFA_ANG_XX.wav")).unwrap();
-        assert_eq!((f.emotion, f.speaker.as_str()), (Emotion::Angry, "1001"));
+        assert_eq!(
+            (f.emotion, f.speaker.as_str()),
+            (Some(Emotion::Angry), "1001")
+        );
         assert_eq!(f.label, "ANG");
         assert_eq!(
             f.fields,
@@ -805,7 +932,7 @@ mod tests {
             }
         );
         let f = Scheme::CremaD.parse(&p("1091_IEO_SAD_HI.wav")).unwrap();
-        assert_eq!(f.emotion, Emotion::Sad);
+        assert_eq!(f.emotion, Some(Emotion::Sad));
         for bad in [
             "1001_DFA_SUR_XX.wav",
             "101_DFA_ANG_XX.wav",
@@ -818,13 +945,19 @@ mod tests {
     #[test]
     fn savee_names() {
         let f = Scheme::Savee.parse(&p("AudioData/DC_a01.wav")).unwrap();
-        assert_eq!((f.emotion, f.speaker.as_str()), (Emotion::Angry, "DC"));
+        assert_eq!(
+            (f.emotion, f.speaker.as_str()),
+            (Some(Emotion::Angry), "DC")
+        );
         let f = Scheme::Savee.parse(&p("AudioData/JK/su15.wav")).unwrap();
-        assert_eq!((f.emotion, f.speaker.as_str()), (Emotion::Surprise, "JK"));
+        assert_eq!(
+            (f.emotion, f.speaker.as_str()),
+            (Some(Emotion::Surprise), "JK")
+        );
         assert_eq!(f.label, "su");
         assert_eq!(f.fields, SchemeFields::Savee { sentence: 15 });
         let f = Scheme::Savee.parse(&p("KL/JE_sa03.wav")).unwrap();
-        assert_eq!((f.emotion, f.speaker.as_str()), (Emotion::Sad, "KL"));
+        assert_eq!((f.emotion, f.speaker.as_str()), (Some(Emotion::Sad), "KL"));
         assert_eq!(f.warnings.len(), 1);
         // no prefix and no speaker folder: not guessed
         assert!(Scheme::Savee.parse(&p("audio/a01.wav")).is_err());
@@ -882,9 +1015,37 @@ mod tests {
     }
 
     #[test]
+    fn folder_labels_are_the_folder_name() {
+        let f = Scheme::Folders
+            .parse(&p("data/calm-ish/take 1.wav"))
+            .unwrap();
+        assert_eq!(f.class, "calm-ish");
+        assert_eq!(f.label, "calm-ish");
+        assert_eq!(f.emotion, None);
+        assert_eq!(f.speaker, "");
+        let mut f = Scheme::Folders.parse(&p("data/Anger/a.wav")).unwrap();
+        assert_eq!(
+            (f.class.as_str(), f.emotion),
+            ("Anger", Some(Emotion::Angry))
+        );
+        f.set_class("excited");
+        assert_eq!(
+            (f.class.as_str(), f.emotion, f.label.as_str()),
+            ("excited", None, "Anger")
+        );
+        assert!(Scheme::Folders.parse(&p("a.wav")).is_err());
+        assert!(Scheme::Manifest.parse(&p("x/a.wav")).is_err());
+        assert!(!Scheme::Folders.reads_names() && Scheme::Tess.reads_names());
+    }
+
+    #[test]
     fn scheme_names_parse() {
-        for s in Scheme::ALL {
+        for s in Scheme::ALL
+            .into_iter()
+            .chain([Scheme::Folders, Scheme::Manifest])
+        {
             assert_eq!(s.name().parse::<Scheme>().unwrap(), s);
+            assert_eq!(serde_json::to_value(s).unwrap(), s.name());
         }
         assert!("iemocap".parse::<Scheme>().is_err());
         assert_eq!(serde_json::to_string(&Scheme::Tess).unwrap(), "\"tess\"");

@@ -285,6 +285,6 @@ fn emotion_of_items_comes_from_names() {
         .iter()
         .find(|i| i.label.path.ends_with("SFA_back_angry.wav"))
         .unwrap();
-    assert_eq!(back_angry.label.emotion, Emotion::Angry);
+    assert_eq!(back_angry.label.emotion, Some(Emotion::Angry));
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -57,7 +57,7 @@ fn rows_follow_items_and_match_direct_extraction() {
     for (row, item) in c.items.iter().enumerate() {
         assert_eq!(d.paths[row], item.label.path);
         assert_eq!(d.speakers[row], item.label.speaker);
-        assert_eq!(d.classes[d.targets[row]], item.label.emotion.name());
+        assert_eq!(d.classes[d.targets[row]], item.label.class);
     }
     let a = ser_audio::load(&c.items[5].label.path, &LoadOptions::study()).unwrap();
     let direct = FeatureSpec::Mfcc40Mean

@@ -19,6 +19,7 @@ pub mod spectrogram;
 pub mod stft;
 pub mod summary;
 pub mod temporal;
+pub mod vad;
 
 pub use error::{FeatureError, Result};
 pub use feature_set::{Feature, FeatureSet, FeatureSetExtractor, FrameFeatures};

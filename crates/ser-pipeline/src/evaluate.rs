@@ -11,6 +11,10 @@
 //! The headline accuracy, UAR and macro-F1 come from the confusion matrix pooled over all folds
 //! (every row is tested exactly once in `loso`, `group-kfold` and `kfold`); each fold's own
 //! accuracy and UAR are listed too, with their mean in [`EvalReport::mean_fold_uar`].
+//!
+//! A corpus is a folder or a manifest ([`ser_data::open_corpus`], with the speaker pattern and
+//! label map of [`EvalOptions::corpus`]); classes are whatever labels it has, and a manifest's
+//! `split` column is a protocol of its own ([`Protocol::Manifest`]).
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
@@ -21,8 +25,9 @@ use std::time::Instant;
 use ndarray::{Array1, Array2};
 use ser_data::normalize::group_rows;
 use ser_data::{
-    AugmentChain, Corpus, CorpusItem, Dataset, Emotion, Extractor, FeatureMatrix, FeatureOptions,
-    LabelEncoder, Progress, ScanOptions, SpeakerKey, Split, Utterance, feature_matrix, scan,
+    AugmentChain, Corpus, CorpusItem, CorpusOptions, Dataset, Emotion, Extractor, FeatureMatrix,
+    FeatureOptions, LabelEncoder, Progress, RowReport, SpeakerKey, Split, SplitSide, Utterance,
+    feature_matrix, open_corpus,
 };
 use ser_models::{ConfusionMatrix, argmax_rows};
 use serde::{Deserialize, Serialize};
@@ -46,6 +51,10 @@ pub enum Protocol {
     GroupKFold(usize),
     /// Train on one corpus, test on another (set by [`evaluate_cross`]).
     Cross,
+    /// The `split` column of a manifest: rows marked `test` are tested, every other row trains
+    /// (one fold; [`evaluate_dir`] only). Chosen by default when the manifest's split marks
+    /// both train and test rows.
+    Manifest,
 }
 
 impl fmt::Display for Protocol {
@@ -56,6 +65,7 @@ impl fmt::Display for Protocol {
             Protocol::Loso => f.write_str("loso"),
             Protocol::GroupKFold(k) => write!(f, "group-kfold:{k}"),
             Protocol::Cross => f.write_str("cross-corpus"),
+            Protocol::Manifest => f.write_str("manifest"),
         }
     }
 }
@@ -79,9 +89,12 @@ impl FromStr for Protocol {
         match t.split_once(':') {
             None if t == "split" => Ok(Protocol::Split),
             None if t == "loso" => Ok(Protocol::Loso),
+            None if t == "manifest" => Ok(Protocol::Manifest),
             Some(("kfold", n)) => Ok(Protocol::KFold(k(n)?)),
             Some(("group-kfold", n)) => Ok(Protocol::GroupKFold(k(n)?)),
-            _ => Err(bad("expected split, kfold:K, loso or group-kfold:K")),
+            _ => Err(bad(
+                "expected split, kfold:K, loso, group-kfold:K or manifest",
+            )),
         }
     }
 }
@@ -108,10 +121,13 @@ pub struct EvalOptions {
     /// emotions, restricted to those of the evaluated corpus); never tested on.
     pub extra_train: Vec<PathBuf>,
     /// Evaluate even when the same recording (identical bytes) is on both the training and
-    /// the test side ([`evaluate_dir`] with `extra_train`, [`evaluate_multi`]); the report's
-    /// [`EvalReport::leakage`] then says how much. Off: such data is
-    /// [`EvalError::Leakage`].
+    /// the test side ([`evaluate_dir`] with `extra_train` or a manifest split,
+    /// [`evaluate_multi`]); the report's [`EvalReport::leakage`] then says how much. Off: such
+    /// data is [`EvalError::Leakage`].
     pub allow_leakage: bool,
+    /// How every corpus (evaluated, training, extra) is opened: scheme, speaker pattern and
+    /// label map.
+    pub corpus: CorpusOptions,
 }
 
 impl Default for EvalOptions {
@@ -127,6 +143,7 @@ impl Default for EvalOptions {
             augment_as_voices: true,
             extra_train: Vec::new(),
             allow_leakage: false,
+            corpus: CorpusOptions::default(),
         }
     }
 }
@@ -206,6 +223,14 @@ pub struct EvalReport {
     /// ([`EvalOptions::allow_leakage`]); absent when there are none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leakage: Option<LeakageReport>,
+    /// How the evaluated (test) corpus is labelled: a file-name scheme (`tess`, ...),
+    /// `folders` or `manifest`; absent for a data set evaluated directly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// Manifest and label-map rows skipped or suspect, with their line numbers; absent when
+    /// there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bad_rows: Vec<RowReport>,
 }
 
 /// Test recordings whose bytes are also on the training side: the figures are optimistic.
@@ -354,15 +379,23 @@ fn distinct_keys(d: &Dataset) -> BTreeSet<SpeakerKey> {
     d.speaker_keys(false).into_iter().collect()
 }
 
-/// Scans `dir` (any scheme `ser-data` reads) with default options.
+/// Opens `dir` (a folder in any layout `ser-data` reads, or a manifest) with default options.
 ///
 /// # Errors
-/// As [`ser_data::scan`]; [`EvalError::Unusable`] when no file is usable.
+/// As [`scan_corpus_with`].
 pub fn scan_corpus(dir: &Path) -> Result<Corpus> {
-    let corpus = scan(dir, &ScanOptions::default())?;
+    scan_corpus_with(dir, &CorpusOptions::default())
+}
+
+/// Opens `path`, a folder or a manifest ([`ser_data::open_corpus`]), with `opts`.
+///
+/// # Errors
+/// As [`ser_data::open_corpus`]; [`EvalError::Unusable`] when no file is usable.
+pub fn scan_corpus_with(path: &Path, opts: &CorpusOptions) -> Result<Corpus> {
+    let corpus = open_corpus(path, opts)?;
     if corpus.items.is_empty() {
         return Err(EvalError::Unusable {
-            reason: format!("no usable labelled audio under {}", dir.display()),
+            reason: format!("no usable labelled audio in {}", path.display()),
         });
     }
     Ok(corpus)
@@ -567,8 +600,8 @@ pub fn augmented_copies(
     Ok((copies, stats))
 }
 
-/// The extra training corpora of `opts.extra_train`, restricted to `classes` (canonical
-/// emotion names) and encoded in their order; every row records its folder in
+/// The extra training corpora of `opts.extra_train`, restricted to `classes` (class names)
+/// and encoded in their order; every row records its folder in
 /// [`ser_data::Provenance::corpus`].
 ///
 /// # Errors
@@ -583,15 +616,18 @@ pub fn extra_corpora(
 
 /// Every corpus of `opts.extra_train`, scanned, in order.
 fn scan_extra_corpora(opts: &EvalOptions) -> Result<Vec<Corpus>> {
-    opts.extra_train.iter().map(|d| scan_corpus(d)).collect()
+    opts.extra_train
+        .iter()
+        .map(|d| scan_corpus_with(d, &opts.corpus))
+        .collect()
 }
 
-/// The items of `corpus` whose emotion is one of `classes` (canonical names).
+/// The items of `corpus` whose class is one of `classes`.
 fn items_of<'a>(corpus: &'a Corpus, classes: &[String]) -> Vec<&'a CorpusItem> {
     corpus
         .items
         .iter()
-        .filter(|i| classes.iter().any(|c| c == i.label.emotion.name()))
+        .filter(|i| classes.contains(&i.label.class))
         .collect()
 }
 
@@ -608,7 +644,7 @@ fn extra_corpora_of(
         let items: Vec<CorpusItem> = items_of(corpus, classes).into_iter().cloned().collect();
         if items.is_empty() {
             return Err(EvalError::Unusable {
-                reason: format!("{} has none of the emotions {classes:?}", dir.display()),
+                reason: format!("{} has none of the classes {classes:?}", dir.display()),
             });
         }
         let enc = LabelEncoder::with_classes(classes.iter().map(String::as_str))?;
@@ -647,6 +683,13 @@ pub fn folds(dataset: &Dataset, protocol: Protocol, seed: u64) -> Result<Vec<Spl
         Protocol::Cross => {
             return Err(EvalError::Unusable {
                 reason: "cross-corpus evaluation needs two corpora (evaluate_cross)".into(),
+            });
+        }
+        Protocol::Manifest => {
+            return Err(EvalError::Unusable {
+                reason: "the manifest protocol needs a manifest with a split column \
+                         (evaluate_dir)"
+                    .into(),
             });
         }
     })
@@ -746,6 +789,8 @@ impl Pooled {
             seconds: 0.0,
             spec: opts.spec.clone(),
             leakage: None,
+            scheme: None,
+            bad_rows: Vec::new(),
         })
     }
 }
@@ -779,35 +824,76 @@ pub fn evaluate_dataset_with(
     Ok(report)
 }
 
-/// Scans `dir`, extracts features and runs the protocol.
+/// Opens `dir` (a folder or a manifest, with [`EvalOptions::corpus`]), extracts features and
+/// runs the protocol. A manifest whose `split` column marks both train and test rows is
+/// evaluated on that split ([`Protocol::Manifest`]) unless another protocol is asked.
 ///
 /// # Errors
-/// As [`scan_corpus`], [`extract`] and [`evaluate_dataset`]; [`EvalError::Leakage`] when a
-/// recording of `dir` is also in an extra training corpus (checked before any feature is
-/// computed), unless [`EvalOptions::allow_leakage`].
+/// As [`scan_corpus_with`], [`extract`] and [`evaluate_dataset`]; [`EvalError::Leakage`] when a
+/// recording of `dir` is also in an extra training corpus, or a manifest's test recording is
+/// also one of its training recordings (checked before any feature is computed), unless
+/// [`EvalOptions::allow_leakage`]; [`EvalError::Unusable`] for [`Protocol::Manifest`] without
+/// such a split.
 pub fn evaluate_dir(dir: &Path, opts: &EvalOptions) -> Result<EvalReport> {
     let start = Instant::now();
-    let corpus = scan_corpus(dir)?;
+    let corpus = scan_corpus_with(dir, &opts.corpus)?;
     let extra = scan_extra_corpora(opts)?;
-    // Before any feature is computed: the extra corpora's clips of the evaluated emotions
-    // train every fold, so none may be a recording of the evaluated corpus.
-    let emotions: Vec<String> = corpus
-        .items
-        .iter()
-        .map(|i| i.label.emotion.name().to_string())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let extra_items: Vec<&CorpusItem> = extra.iter().flat_map(|c| items_of(c, &emotions)).collect();
-    let tested: Vec<&CorpusItem> = corpus.items.iter().collect();
-    let leakage = guard_leakage(&extra_items, &tested, opts)?;
+    let is_test = |i: &CorpusItem| i.label.split() == Some(SplitSide::Test);
+    let has_both = corpus.items.iter().any(is_test) && !corpus.items.iter().all(is_test);
+    let by_manifest = match opts.protocol {
+        Some(Protocol::Manifest) if !has_both => {
+            return Err(EvalError::Unusable {
+                reason: format!(
+                    "--protocol manifest: {} is not a manifest whose split column marks both \
+                     train and test rows",
+                    dir.display()
+                ),
+            });
+        }
+        Some(Protocol::Manifest) => true,
+        None => has_both,
+        Some(_) => false,
+    };
+    // Before any feature is computed: the extra corpora's clips of the evaluated classes
+    // train every fold, so none may be a recording of the evaluated corpus; with the
+    // manifest's split, no test recording may also be a training one.
+    let classes = corpus.classes();
+    let mut training: Vec<&CorpusItem> = extra.iter().flat_map(|c| items_of(c, &classes)).collect();
+    let tested: Vec<&CorpusItem> = if by_manifest {
+        let (test, train): (Vec<&CorpusItem>, Vec<&CorpusItem>) =
+            corpus.items.iter().partition(|i| is_test(i));
+        training.extend(train);
+        test
+    } else {
+        corpus.items.iter().collect()
+    };
+    let leakage = guard_leakage(&training, &tested, opts)?;
     let fm = extract(&corpus.items, None, opts)?;
     let classes = fm.dataset.classes.clone();
     let (augmented, aug_stats) = augmented_copies(&corpus.items, &classes, opts)?;
     let (corpora, extra_stats, extra_failed) = extra_corpora_of(&extra, &classes, opts)?;
     let extras = TrainingExtras { augmented, corpora };
-    let mut report = evaluate_dataset_with(&fm.dataset, &extras, opts)?;
+    let mut report = if by_manifest {
+        let split = corpus
+            .manifest_split(&fm.dataset)
+            .ok_or_else(|| EvalError::Unusable {
+                reason: format!(
+                    "{}: after feature extraction one side of the manifest's split is empty",
+                    dir.display()
+                ),
+            })?;
+        let (train, test) = fm.dataset.apply(&split)?;
+        let mut pooled = Pooled::new(fm.dataset.classes.len());
+        pooled.add(&train, &test, &extras, opts)?;
+        let mut r = pooled.report(Protocol::Manifest, classes, opts)?;
+        r.n_speakers = distinct_keys(&fm.dataset).len();
+        r
+    } else {
+        evaluate_dataset_with(&fm.dataset, &extras, opts)?
+    };
     report.leakage = leakage;
+    report.scheme = Some(corpus.scheme.name().to_string());
+    report.bad_rows = merge_bad_rows(std::iter::once(&corpus).chain(&extra));
     report.failed_files = fm.failed.len() + extra_failed;
     report.cache_hits = fm.cache.hits + aug_stats.hits + extra_stats.hits;
     report.cache_computed = fm.cache.computed + aug_stats.computed + extra_stats.computed;
@@ -815,31 +901,57 @@ pub fn evaluate_dir(dir: &Path, opts: &EvalOptions) -> Result<EvalReport> {
     Ok(report)
 }
 
-/// The canonical emotions present in both corpora, in canonical order.
+/// The bad rows of several corpora opened with the same options, each once: a label map's own
+/// bad rows appear in every corpus, and a rule is unused only when no corpus used it.
+fn merge_bad_rows<'a>(corpora: impl Iterator<Item = &'a Corpus>) -> Vec<RowReport> {
+    let corpora: Vec<&Corpus> = corpora.collect();
+    let mut out: Vec<RowReport> = Vec::new();
+    for r in corpora.iter().flat_map(|c| &c.bad_rows) {
+        let unused_everywhere = r.kind != ser_data::RowFault::UnusedRule
+            || corpora.iter().all(|c| c.bad_rows.contains(r));
+        if unused_everywhere && !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// The canonical emotions present in both corpora, in canonical order (items whose class is
+/// no canonical emotion take no part; see [`shared_classes`]).
 pub fn shared_emotions(a: &Corpus, b: &Corpus) -> Vec<Emotion> {
-    let has = |c: &Corpus, e: Emotion| c.items.iter().any(|i| i.label.emotion == e);
+    let has = |c: &Corpus, e: Emotion| c.items.iter().any(|i| i.label.emotion == Some(e));
     Emotion::ALL
         .into_iter()
         .filter(|&e| has(a, e) && has(b, e))
         .collect()
 }
 
+/// The classes present in both corpora, in [`ser_data::class_order`] (the canonical emotions first).
+pub fn shared_classes(a: &Corpus, b: &Corpus) -> Vec<String> {
+    let theirs = b.classes();
+    a.classes()
+        .into_iter()
+        .filter(|c| theirs.contains(c))
+        .collect()
+}
+
 /// Trains on every usable clip of `train_dir` and tests on every clip of `test_dir`, both
-/// restricted to the emotions they share (canonical labels). One fold.
+/// restricted to the classes they share (canonical emotion names for the file-name schemes,
+/// the labels themselves for folders and manifests, after any label map). One fold.
 ///
 /// # Errors
-/// [`EvalError::Unusable`] when fewer than two emotions are shared; as [`evaluate_dir`].
+/// [`EvalError::Unusable`] when fewer than two classes are shared; as [`evaluate_dir`].
 pub fn evaluate_cross(train_dir: &Path, test_dir: &Path, opts: &EvalOptions) -> Result<EvalReport> {
     evaluate_multi(&[train_dir.to_path_buf()], test_dir, opts)
 }
 
 /// Trains on several corpora at once (plus `opts.extra_train`) and tests on every clip of
-/// `test_dir`. The classes are the canonical emotions of the test corpus that at least one
-/// training corpus has; every corpus is restricted to them. Augmentation, when asked, copies
-/// the training clips only. One fold.
+/// `test_dir` (each a folder or a manifest). The classes are those of the test corpus that at
+/// least one training corpus has, in [`ser_data::class_order`]; every corpus is restricted to them.
+/// Augmentation, when asked, copies the training clips only. One fold.
 ///
 /// # Errors
-/// [`EvalError::Unusable`] when fewer than two such emotions exist; [`EvalError::Leakage`]
+/// [`EvalError::Unusable`] when fewer than two such classes exist; [`EvalError::Leakage`]
 /// when a test recording is also on the training side (a training or extra corpus), unless
 /// [`EvalOptions::allow_leakage`]; as [`evaluate_dir`].
 pub fn evaluate_multi(
@@ -848,42 +960,41 @@ pub fn evaluate_multi(
     opts: &EvalOptions,
 ) -> Result<EvalReport> {
     let start = Instant::now();
-    let test = scan_corpus(test_dir)?;
+    let test = scan_corpus_with(test_dir, &opts.corpus)?;
     let train: Vec<Corpus> = train_dirs
         .iter()
-        .map(|d| scan_corpus(d))
+        .map(|d| scan_corpus_with(d, &opts.corpus))
         .collect::<Result<_>>()?;
-    let shared: Vec<Emotion> = Emotion::ALL
+    let shared: Vec<String> = test
+        .classes()
         .into_iter()
-        .filter(|&e| {
-            test.items.iter().any(|i| i.label.emotion == e)
-                && train
-                    .iter()
-                    .any(|c| c.items.iter().any(|i| i.label.emotion == e))
+        .filter(|c| {
+            train
+                .iter()
+                .any(|t| t.items.iter().any(|i| i.label.class == *c))
         })
         .collect();
     if shared.len() < 2 {
         return Err(EvalError::Unusable {
             reason: format!(
-                "the corpora share {} emotion(s); at least two are needed",
+                "the corpora share {} class(es) {shared:?}; at least two are needed",
                 shared.len()
             ),
         });
     }
-    let names: Vec<String> = shared.iter().map(|e| e.name().to_string()).collect();
     let extra = scan_extra_corpora(opts)?;
     // Before any feature is computed: no test recording may also train.
     let training: Vec<&CorpusItem> = train
         .iter()
         .chain(&extra)
-        .flat_map(|c| items_of(c, &names))
+        .flat_map(|c| items_of(c, &shared))
         .collect();
-    let leakage = guard_leakage(&training, &items_of(&test, &names), opts)?;
-    let encoder = LabelEncoder::with_classes(shared.iter().map(|e| e.name()))?;
+    let leakage = guard_leakage(&training, &items_of(&test, &shared), opts)?;
+    let encoder = LabelEncoder::with_classes(shared.iter().map(String::as_str))?;
     let keep = |c: &Corpus| -> Vec<CorpusItem> {
         c.items
             .iter()
-            .filter(|i| shared.contains(&i.label.emotion))
+            .filter(|i| shared.contains(&i.label.class))
             .cloned()
             .collect()
     };
@@ -927,6 +1038,8 @@ pub fn evaluate_multi(
     pooled.add(&train_set, &fb.dataset, &extras, opts)?;
     let mut report = pooled.report(Protocol::Cross, classes, opts)?;
     report.leakage = leakage;
+    report.scheme = Some(test.scheme.name().to_string());
+    report.bad_rows = merge_bad_rows(std::iter::once(&test).chain(&train).chain(&extra));
     report.n_speakers = distinct_keys(&train_set).len()
         + extras
             .corpora
@@ -1042,7 +1155,7 @@ mod tests {
 
     #[test]
     fn protocols_parse_and_print() {
-        for s in ["split", "kfold:5", "loso", "group-kfold:4"] {
+        for s in ["split", "kfold:5", "loso", "group-kfold:4", "manifest"] {
             assert_eq!(s.parse::<Protocol>().unwrap().to_string(), s);
         }
         assert_eq!("LOSO".parse::<Protocol>().unwrap(), Protocol::Loso);

@@ -18,6 +18,7 @@ mod fitted;
 mod fold;
 mod model_file;
 mod predict;
+mod segments;
 mod spec;
 mod train;
 
@@ -29,6 +30,7 @@ pub use predict::{
     FilePrediction, Grouping, SPEECH_FLOOR_DBFS, WindowPrediction, peak_level_dbfs, predict_files,
     predict_windows, windows_of,
 };
+pub use segments::{SegmentPrediction, SegmentedRecording, predict_segments};
 pub use ser_data::normalize::GroupStats;
 pub use spec::{
     InnerProtocol, ModelChoice, ModelSpec, Normalisation, PipelineSpec, Preset, Scaling, Selection,

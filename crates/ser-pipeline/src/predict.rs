@@ -149,7 +149,7 @@ pub fn predict_files(
 ///
 /// # Errors
 /// [`PipelineError::Unusable`] for a row of another width.
-fn stack_rows<'a>(
+pub(crate) fn stack_rows<'a>(
     pipeline: &FittedPipeline,
     rows: impl Iterator<Item = &'a [f32]>,
 ) -> Result<Array2<f32>> {
@@ -174,7 +174,7 @@ fn stack_rows<'a>(
 }
 
 /// The speaker context of the rows `x` of `paths`.
-fn context(
+pub(crate) fn context(
     pipeline: &FittedPipeline,
     x: &Array2<f32>,
     paths: &[&Path],

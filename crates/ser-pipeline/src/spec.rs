@@ -373,6 +373,22 @@ impl Default for PipelineSpec {
 }
 
 impl PipelineSpec {
+    /// The feature set `spec` with the loading it is meant for, from the preset that computes
+    /// it: functionals take the whole clip ([`Preset::Robust`]'s loading), the study's sets an
+    /// excerpt ([`Preset::Study`]'s: 3 s from 0.5 s). What `--features` sets on every command
+    /// line.
+    pub fn features_for(spec: FeatureSpec) -> FeatureConfig {
+        let base = if spec == FeatureSpec::Functionals {
+            Preset::Robust
+        } else {
+            Preset::Study
+        };
+        FeatureConfig {
+            spec,
+            ..Self::preset(base).features
+        }
+    }
+
     /// The spec of a preset.
     pub fn preset(preset: Preset) -> Self {
         match preset {

@@ -1,5 +1,6 @@
-//! Training a pipeline on a corpus folder: the held-out figures (a stratified random split and
-//! the speaker-independent protocol `evaluate` runs), then the pipeline fitted on every clip.
+//! Training a pipeline on a corpus (a folder or a manifest): the held-out figures (a stratified
+//! random split, or a manifest's own split, and the speaker-independent protocol `evaluate`
+//! runs), then the pipeline fitted on every clip. The classes are the corpus's own labels.
 
 use std::path::Path;
 use std::time::Instant;
@@ -9,14 +10,17 @@ use ser_models::{ConfusionMatrix, argmax_rows};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::evaluate::{EvalOptions, evaluate_dataset, extract, fit_predict, scan_corpus};
+use crate::evaluate::{
+    EvalOptions, Protocol, evaluate_dataset, extract, fit_predict, scan_corpus_with,
+};
 use crate::fitted::{FittedPipeline, fit};
 
 /// What training measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainReport {
     /// Accuracy on a stratified random 20 % of the clips (speakers on both sides), the
-    /// pipeline fitted on the other 80 %.
+    /// pipeline fitted on the other 80 % (or on a manifest's own split: see
+    /// [`Self::held_out`]).
     pub accuracy: f64,
     /// UAR on that split.
     pub uar: f64,
@@ -50,20 +54,39 @@ pub struct TrainReport {
     pub feature_seconds: f64,
     /// Seconds of the whole run.
     pub seconds: f64,
+    /// What the training data is: `folder` or `manifest`.
+    #[serde(default)]
+    pub source: String,
+    /// How its files are labelled: a file-name scheme (`tess`, ...), `folders` or `manifest`.
+    #[serde(default)]
+    pub scheme: String,
+    /// Where [`Self::accuracy`] comes from: `random 20 %` or `manifest split` (the rows a
+    /// manifest marks `test`).
+    #[serde(default)]
+    pub held_out: String,
+    /// Manifest and label-map rows skipped or suspect (also passed to `on_skip`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bad_rows: Vec<ser_data::RowReport>,
 }
 
-/// Scans `dir`, extracts the spec's features, measures the held-out figures and fits
-/// `opts.spec` on every usable clip. `skipped` lines (file: reason) go to `on_skip`.
+/// Opens `dir` (a folder or a manifest, with [`EvalOptions::corpus`]), extracts the spec's
+/// features, measures the held-out figures and fits `opts.spec` on every usable clip. Skipped
+/// files (file, reason) and bad manifest or label-map rows (the file, `line N: ...`) go to
+/// `on_skip`. A manifest whose `split` column marks both train and test rows gives the
+/// held-out figures on its test rows instead of a random 20 %.
 ///
 /// # Errors
-/// As [`scan_corpus`], [`extract`] and [`fit`].
+/// As [`scan_corpus_with`], [`extract`] and [`fit`].
 pub fn train_dir(
     dir: &Path,
     opts: &EvalOptions,
     mut on_skip: impl FnMut(&Path, &str),
 ) -> Result<(FittedPipeline, TrainReport)> {
     let start = Instant::now();
-    let corpus = scan_corpus(dir)?;
+    let corpus = scan_corpus_with(dir, &opts.corpus)?;
+    for r in &corpus.bad_rows {
+        on_skip(&r.file, &format!("line {}: {}", r.line, r.detail));
+    }
     for r in corpus.excluded() {
         on_skip(&r.file, &r.reason);
     }
@@ -74,7 +97,10 @@ pub fn train_dir(
         on_skip(&f.file, &f.reason);
     }
     let data = fm.dataset;
-    let split = data.split_stratified(0.2, opts.spec.seed)?;
+    let (split, held_out) = match corpus.manifest_split(&data) {
+        Some(s) => (s, "manifest split"),
+        None => (data.split_stratified(0.2, opts.spec.seed)?, "random 20 %"),
+    };
     let (train, test) = data.apply(&split)?;
     let held = fit_predict(&train, &test, &opts.spec)?;
     let cm = ConfusionMatrix::new(
@@ -89,7 +115,14 @@ pub fn train_dir(
         .len()
         >= 2
     {
-        let r = evaluate_dataset(&data, opts)?;
+        // A manifest split is one fold, not a speaker-independent protocol.
+        let r = if opts.protocol == Some(Protocol::Manifest) {
+            let mut o = opts.clone();
+            o.protocol = None;
+            evaluate_dataset(&data, &o)?
+        } else {
+            evaluate_dataset(&data, opts)?
+        };
         (Some(r.uar), Some(r.protocol))
     } else {
         (None, None)
@@ -112,6 +145,15 @@ pub fn train_dir(
         chosen: fitted.chosen().to_owned(),
         feature_seconds,
         seconds: start.elapsed().as_secs_f64(),
+        source: if corpus.is_manifest() {
+            "manifest"
+        } else {
+            "folder"
+        }
+        .into(),
+        scheme: corpus.scheme.name().into(),
+        held_out: held_out.into(),
+        bad_rows: corpus.bad_rows.clone(),
     };
     Ok((fitted, report))
 }

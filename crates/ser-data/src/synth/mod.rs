@@ -473,7 +473,8 @@ mod tests {
             l.warnings
         );
         for (u, f) in utts.iter().zip(&l.files) {
-            assert_eq!(f.emotion, u.emotion);
+            assert_eq!(f.emotion, Some(u.emotion));
+            assert_eq!(f.class, u.emotion.name());
             assert_eq!(f.speaker, u.speaker);
         }
         let mut names: Vec<&PathBuf> = paths.iter().collect();
