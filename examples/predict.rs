@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example predict -- MODEL [FILE...] [--speaker-clips PATH]...
-//!     [--same-speaker | --group-by-folder | --segments]
+//!     [--same-speaker | --group-by-folder | --segments | --window SECONDS [--hop SECONDS]]
 //! ```
 //!
 //! # The prediction line
@@ -29,6 +29,18 @@
 //! file is decoded block by block, so its length does not matter (a 2-hour MP3 runs in under
 //! 256 MB); without `--segments` a recording longer than 30 minutes is refused as too long.
 //!
+//! With `--window W [--hop H]` (H defaults to 1 s, or W if shorter), one line per window of
+//! each file, the windows W s long starting every H s from 0, the last partial window kept
+//! when it holds new samples and is at least W/2 long: `{"file", "start", "end", "emotion",
+//! "scores", "speech", "normalisation"}`, where `speech` is `false` (with `"emotion": null`
+//! and equal scores) for a window with no speech. These are exactly the lines `listen`
+//! prints for the same audio streamed (`ser_pipeline::predict_stream_offline`, the
+//! recognizer's own code run over the whole file): each window normalised, for a per-speaker
+//! pipeline, with the statistics of the file's speech windows up to and including it once
+//! 10 have been heard (before that: `"training-fallback"`). A file shorter than W/2 gets one
+//! line `{"file", "duration", "reason"}`. The file is loaded whole (at most 30 minutes; use
+//! `listen --file` for longer).
+//!
 //! `file` is text: a name that is not UTF-8 has U+FFFD in place of what is not, and the line
 //! adds `"file_bytes": [its bytes, 0–255]` (only then).
 //!
@@ -52,7 +64,8 @@ use ser::cli::{PathLines, print_line};
 use ser::data::corpus::non_utf8_bytes;
 use ser::features::vad::VadParams;
 use ser::pipeline::{
-    FittedPipeline, Grouping, StatsSource, predict_files, predict_segments, predict_windows,
+    FittedPipeline, Grouping, Prediction, StatsSource, StreamOptions, predict_files,
+    predict_segments, predict_stream_offline, predict_windows,
 };
 
 /// Recordings longer than this (seconds) also get per-window predictions.
@@ -81,10 +94,26 @@ struct Args {
     /// recording is one speaker, normalised over its own segments unless --speaker-clips.
     #[arg(long, conflicts_with_all = ["same_speaker", "group_by_folder"])]
     segments: bool,
+    /// Consecutive windows of SECONDS, predicted as `listen` predicts a stream: one line per
+    /// window, `{"file", "start", "end", "emotion", "scores", "speech", "normalisation"}`.
+    #[arg(long, value_name = "SECONDS", conflicts_with_all = [
+        "segments", "same_speaker", "group_by_folder", "speaker_clips",
+    ])]
+    window: Option<f64>,
+    /// Seconds between window starts with --window (default 1, or the window if shorter).
+    #[arg(long, value_name = "SECONDS", requires = "window")]
+    hop: Option<f64>,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let stream_options = match args.window.map(|w| stream_options(w, args.hop)).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("predict: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let pipeline = match FittedPipeline::load(&args.model) {
         Ok(p) => p,
         Err(e) => {
@@ -109,6 +138,9 @@ fn main() -> ExitCode {
     } else {
         args.files.clone()
     };
+    if let Some(options) = stream_options {
+        return window_lines(&pipeline, &files, &options, all_ok);
+    }
     if pipeline.per_speaker() && grouping == Grouping::None {
         eprintln!(
             "predict: nothing is known of the speaker; normalising with the training speakers' \
@@ -209,6 +241,134 @@ fn segment_lines(
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `--window W --hop H` as stream options (the hop defaults to 1 s, or the window if shorter).
+fn stream_options(window_s: f64, hop_s: Option<f64>) -> ser::pipeline::Result<StreamOptions> {
+    let defaults = StreamOptions::default();
+    let options = StreamOptions {
+        window_s,
+        hop_s: hop_s.unwrap_or(defaults.hop_s.min(window_s)),
+        ..defaults
+    };
+    options.check()?;
+    Ok(options)
+}
+
+/// `--window`: one line per window of each file (see [`WindowLine`]).
+fn window_lines(
+    pipeline: &FittedPipeline,
+    files: &[PathBuf],
+    options: &StreamOptions,
+    mut all_ok: bool,
+) -> ExitCode {
+    let load = pipeline
+        .spec()
+        .features
+        .load_options()
+        .offset(0.0)
+        .duration(None);
+    for file in files {
+        let outcome = ser::audio::load(file, &load).map_err(ser::pipeline::PipelineError::from);
+        let outcome = outcome.and_then(|audio| {
+            let p = predict_stream_offline(pipeline, &audio.samples, audio.sample_rate, options)?;
+            Ok((p, audio.duration_seconds()))
+        });
+        let lines = match outcome {
+            Ok((predictions, duration)) if predictions.is_empty() => vec![WindowLine {
+                duration: Some(round3(duration)),
+                reason: Some(format!(
+                    "shorter than half a window ({} s): nothing predicted",
+                    options.window_s / 2.0
+                )),
+                ..WindowLine::new(file)
+            }],
+            Ok((predictions, _)) => predictions
+                .into_iter()
+                .map(|p| WindowLine::of(pipeline, file, p))
+                .collect(),
+            Err(e) => {
+                all_ok = false;
+                vec![WindowLine {
+                    error: Some(e.to_string()),
+                    ..WindowLine::new(file)
+                }]
+            }
+        };
+        for line in lines {
+            let text = serde_json::to_string(&line)
+                .unwrap_or_else(|e| format!("{{\"error\":\"cannot write the line: {e}\"}}"));
+            if let Err(e) = print_line(text) {
+                return e.exit_code("predict");
+            }
+        }
+    }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// A `--window` line: a window's prediction, a file too short for a window (`duration`,
+/// `reason`), or an error.
+#[derive(Serialize)]
+struct WindowLine<'a> {
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_bytes: Option<Vec<u8>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<f64>,
+    #[serde(skip_serializing_if = "Emotion::is_absent")]
+    emotion: Emotion<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scores: Option<Scores<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    speech: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalisation: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl<'a> WindowLine<'a> {
+    fn new(file: &Path) -> Self {
+        Self {
+            file: file.to_string_lossy().into_owned(),
+            file_bytes: non_utf8_bytes(file),
+            start: None,
+            end: None,
+            emotion: Emotion::Absent,
+            scores: None,
+            speech: None,
+            normalisation: None,
+            duration: None,
+            reason: None,
+            error: None,
+        }
+    }
+
+    fn of(pipeline: &'a FittedPipeline, file: &Path, p: Prediction) -> Self {
+        let classes = pipeline.classes();
+        Self {
+            start: Some(round3(p.start)),
+            end: Some(round3(p.end)),
+            emotion: p
+                .emotion
+                .and_then(|e| classes.iter().find(|c| **c == e))
+                .map_or(Emotion::Null, |c| Emotion::Name(c.as_str())),
+            scores: Some(Scores(classes, p.scores)),
+            speech: Some(p.speech),
+            normalisation: Some(p.normalisation.name()),
+            ..Self::new(file)
+        }
     }
 }
 

@@ -190,8 +190,9 @@ impl Resampler {
     }
 
     /// [`stream`](Self::stream) over a shared plan: the stream owns its
-    /// reference, so it can live in a reader that outlasts any borrow.
-    pub(crate) fn shared_stream(plan: Arc<Resampler>) -> ResampleStream<'static> {
+    /// reference, so it can live in a struct that outlasts any borrow (a
+    /// reader, a live recognizer).
+    pub fn shared_stream(plan: Arc<Resampler>) -> ResampleStream<'static> {
         ResampleStream::with_plan(PlanRef::Shared(plan))
     }
 

@@ -511,3 +511,33 @@ fn open_labels_keep_their_names_and_order_in_the_data_set() {
         assert_eq!(d.classes[d.targets[row]], folder);
     }
 }
+
+#[test]
+fn manifests_and_label_maps_are_checked_before_they_are_read() {
+    let dir = temp_dir("file-checks");
+    // A folder, a device that never ends, a file that is not UTF-8, a sparse file past the
+    // limit: each a typed error naming the file, nothing read into memory.
+    let sparse = dir.join("huge.csv");
+    let f = std::fs::File::create(&sparse).expect("create");
+    f.set_len(ser_data::manifest::MAX_MANIFEST_BYTES + 1)
+        .expect("sparse");
+    let latin1 = dir.join("latin1.csv");
+    std::fs::write(&latin1, b"path,label\ncaf\xe9.wav,angry\n").expect("write");
+    for (path, why) in [
+        (dir.clone(), "not a regular file"),
+        (PathBuf::from("/dev/zero"), "not a regular file"),
+        (sparse.clone(), "the limit is"),
+        (latin1.clone(), "UTF-8"),
+    ] {
+        for e in [
+            Manifest::read(&path).expect_err("manifest"),
+            LabelMap::read(&path).expect_err("label map"),
+        ] {
+            assert!(matches!(e, DataError::TextFile { .. }), "{path:?}: {e:?}");
+            let text = e.to_string();
+            assert!(text.contains(&*path.to_string_lossy()), "{text}");
+            assert!(text.contains(why), "{path:?}: {text}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -265,6 +265,17 @@ impl FittedPipeline {
         self.refit.is_some()
     }
 
+    /// This pipeline with self-training off: the fitted members predict as they are, with no
+    /// refit on the rows predicted together (for live use, where a refit per prediction would
+    /// cost a whole fit). Its spec says so (`self_training.rounds` 0), so it saves and loads
+    /// as such.
+    pub fn without_self_training(&self) -> FittedPipeline {
+        let mut plain = self.clone();
+        plain.refit = None;
+        plain.spec.self_training.rounds = 0;
+        plain
+    }
+
     /// Whether rows are normalised with their speaker's statistics.
     pub fn per_speaker(&self) -> bool {
         self.fallback.is_some()

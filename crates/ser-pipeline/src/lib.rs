@@ -20,6 +20,7 @@ mod model_file;
 mod predict;
 mod segments;
 mod spec;
+mod stream;
 mod train;
 
 pub use error::{PipelineError, Result};
@@ -35,5 +36,9 @@ pub use ser_data::normalize::GroupStats;
 pub use spec::{
     InnerProtocol, ModelChoice, ModelSpec, Normalisation, PipelineSpec, Preset, Scaling, Selection,
     SelfTraining, parse_scheme, scheme_name,
+};
+pub use stream::{
+    MAX_NORMALISER_ROWS, MAX_WINDOW_S, Prediction, STREAM_NAME, StreamOptions, StreamRecognizer,
+    predict_stream_offline,
 };
 pub use train::{TrainReport, train_dir};
