@@ -19,6 +19,6 @@ mod wav;
 
 pub use error::AudioError;
 pub use info::{AudioInfo, Codec, Container, Endian, SampleFormat};
-pub use load::{Audio, LoadOptions, load, load_bytes, probe, probe_bytes};
+pub use load::{Audio, LoadOptions, load, load_bytes, mix_to_mono_into, probe, probe_bytes};
 pub use resample::{MAX_RATIO, MAX_SAMPLE_RATE, ResampleStream, Resampler, resample};
 pub use stream::AudioReader;

@@ -641,7 +641,9 @@ impl Channels {
 /// Float files may hold finite samples near `f32::MAX`, whose `f32` sum overflows; such a
 /// frame is averaged in `f64` instead, so finite input always gives finite output (a mean
 /// never exceeds its largest term). Other frames keep the `f32` sum, bit for bit.
-fn mix_to_mono_into(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
+///
+/// This is how [`load`] mixes to mono; live input mixed with it matches a loaded file.
+pub fn mix_to_mono_into(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
     let n = channels as f32;
     out.clear();
     out.extend(samples.chunks_exact(channels).map(|frame| {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ndarray::ArrayView2;
-use ser_audio::{AudioError, ResampleStream, Resampler};
+use ser_audio::{AudioError, ResampleStream, Resampler, mix_to_mono_into};
 
 use crate::error::{PipelineError, Result};
 use crate::fitted::{FittedPipeline, SpeakerContext, StatsSource};
@@ -651,21 +651,6 @@ impl std::fmt::Debug for StreamRecognizer {
             .field("samples_taken", &self.taken)
             .finish_non_exhaustive()
     }
-}
-
-/// Averages interleaved channels into `out` (cleared first) as `ser_audio::load` mixes: the
-/// sum in channel order divided by the count, in `f64` for a frame whose `f32` sum overflows.
-fn mix_to_mono_into(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
-    let n = channels as f32;
-    out.clear();
-    out.extend(samples.chunks_exact(channels).map(|frame| {
-        let sum = frame.iter().sum::<f32>();
-        if sum.is_finite() {
-            sum / n
-        } else {
-            (frame.iter().map(|&s| f64::from(s)).sum::<f64>() / channels as f64) as f32
-        }
-    }));
 }
 
 #[cfg(test)]
