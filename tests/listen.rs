@@ -4,80 +4,19 @@
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too: a test failure is the report
 
 use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use ndarray::{Array1, Array2};
+use common::{EMOTIONS, RATE, clip, example, pipeline, temp_dir};
 use ser::audio::{load, resample};
-use ser::data::synth::{SynthParams, SynthSpeaker, synthesize, write_wav};
-use ser::data::{Dataset, Emotion};
+use ser::data::synth::write_wav;
 use ser::pipeline::{
-    FittedPipeline, PipelineError, PipelineSpec, Prediction, Preset, StatsSource, StreamOptions,
-    StreamRecognizer, fit, predict_stream_offline,
+    PipelineError, Prediction, StatsSource, StreamOptions, StreamRecognizer, predict_stream_offline,
 };
 use serde_json::Value;
-
-const RATE: u32 = 22_050;
-const EMOTIONS: [Emotion; 3] = [Emotion::Neutral, Emotion::Angry, Emotion::Sad];
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ser-listen-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn params() -> SynthParams {
-    SynthParams {
-        speakers: SynthSpeaker::defaults(2),
-        emotions: EMOTIONS.to_vec(),
-        utterances_per_class: 8,
-        ..SynthParams::default()
-    }
-}
-
-/// Utterance `i` of `emotion` by speaker `s`, at 22050 Hz.
-fn clip(s: usize, emotion: Emotion, i: usize) -> Vec<f32> {
-    let u = synthesize(&params(), s, emotion, i).unwrap();
-    resample(&u.samples, u.sample_rate, RATE).unwrap()
-}
-
-/// A robust (per-speaker) pipeline fitted on both synthetic speakers' first six clips per
-/// emotion (fitted once for the tests of this file).
-fn pipeline() -> &'static FittedPipeline {
-    static FITTED: OnceLock<FittedPipeline> = OnceLock::new();
-    FITTED.get_or_init(fit_pipeline)
-}
-
-fn fit_pipeline() -> FittedPipeline {
-    let mut spec = PipelineSpec::preset(Preset::Robust);
-    spec.model.c_grid = vec![0.01, 1.0];
-    spec.self_training.rounds = 0;
-    let (mut rows, mut targets, mut speakers, mut paths) = (vec![], vec![], vec![], vec![]);
-    for s in 0..2 {
-        for (k, &e) in EMOTIONS.iter().enumerate() {
-            for i in 0..6 {
-                let x = clip(s, e, i);
-                rows.extend(spec.features.spec.extract(&x, RATE).unwrap());
-                targets.push(k);
-                speakers.push(format!("s{s}"));
-                paths.push(PathBuf::from(format!("s{s}_{}_{i}.wav", e.name())));
-            }
-        }
-    }
-    let n = targets.len();
-    let d = rows.len() / n;
-    let data = Dataset::new(
-        Array2::from_shape_vec((n, d), rows).unwrap(),
-        Array1::from(targets),
-        EMOTIONS.iter().map(|e| e.name().to_string()).collect(),
-        speakers,
-        paths,
-    )
-    .unwrap();
-    fit(&spec, &data).unwrap()
-}
 
 /// About 28 s at 22050 Hz: speaker 1's held-out clips (6 and 7 of each emotion, twice over)
 /// with 0.4 s pauses, 4 s of silence after the first two (windows with no speech), and quiet
@@ -148,7 +87,7 @@ fn run(r: &mut StreamRecognizer, x: &[f32], size: usize) -> Vec<Prediction> {
 
 #[test]
 fn pieces_of_any_size_give_the_same_predictions() {
-    let dir = temp_dir("pieces");
+    let dir = temp_dir("listen", "pieces");
     let wav = dir.join("talk.wav");
     write_wav(&wav, &recording(), RATE).unwrap();
     let pipeline = Arc::new(pipeline().clone());
@@ -197,25 +136,6 @@ fn pieces_of_any_size_give_the_same_predictions() {
     r.finish(&mut out).unwrap();
     assert_eq!(out, want);
     let _ = std::fs::remove_dir_all(dir);
-}
-
-fn example(name: &str) -> Command {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
-    let exe = target.join(profile).join("examples").join(name);
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name])
-        .args((profile == "release").then_some("--release"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "building the {name} example");
-    Command::new(exe)
 }
 
 /// Runs `cmd` with `input` on its standard input.
@@ -270,7 +190,7 @@ fn model_file(dir: &Path) -> PathBuf {
 
 #[test]
 fn listen_on_raw_pcm_agrees_with_predict_windows() {
-    let dir = temp_dir("agree");
+    let dir = temp_dir("listen", "agree");
     let model = model_file(&dir);
     let pcm = quantize(&recording());
     let wav = dir.join("talk.wav");
@@ -334,7 +254,7 @@ fn listen_on_raw_pcm_agrees_with_predict_windows() {
 
 #[test]
 fn listen_reports_bad_input_and_keeps_going_through_silence() {
-    let dir = temp_dir("bad");
+    let dir = temp_dir("listen", "bad");
     let model = model_file(&dir);
 
     // A rate out of range is a usage error naming the range.

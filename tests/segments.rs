@@ -3,77 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too: a test failure is the report
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+mod common;
 
-use ndarray::{Array1, Array2};
-use ser::audio::{LoadOptions, load, resample};
-use ser::data::synth::{SynthParams, SynthSpeaker, synthesize, write_wav};
-use ser::data::{Dataset, Emotion};
+use common::{EMOTIONS, RATE, clip, example, pipeline, temp_dir};
+use ser::audio::{LoadOptions, load};
+use ser::data::synth::write_wav;
 use ser::features::vad::{self, VadParams};
-use ser::pipeline::{FittedPipeline, Grouping, PipelineSpec, Preset, fit, predict_segments};
-
-const RATE: u32 = 22_050;
-const EMOTIONS: [Emotion; 3] = [Emotion::Neutral, Emotion::Angry, Emotion::Sad];
-
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ser-segments-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn params() -> SynthParams {
-    SynthParams {
-        speakers: SynthSpeaker::defaults(2),
-        emotions: EMOTIONS.to_vec(),
-        utterances_per_class: 8,
-        ..SynthParams::default()
-    }
-}
-
-/// Utterance `i` of `emotion` by speaker `s`, at 22050 Hz.
-fn clip(s: usize, emotion: Emotion, i: usize) -> Vec<f32> {
-    let u = synthesize(&params(), s, emotion, i).unwrap();
-    resample(&u.samples, u.sample_rate, RATE).unwrap()
-}
-
-/// A robust pipeline fitted on both synthetic speakers' first six clips per emotion (fitted
-/// once for the tests of this file).
-fn pipeline() -> &'static FittedPipeline {
-    static FITTED: OnceLock<FittedPipeline> = OnceLock::new();
-    FITTED.get_or_init(fit_pipeline)
-}
-
-fn fit_pipeline() -> FittedPipeline {
-    let mut spec = PipelineSpec::preset(Preset::Robust);
-    spec.model.c_grid = vec![0.01, 1.0];
-    spec.self_training.rounds = 0;
-    let (mut rows, mut targets, mut speakers, mut paths) = (vec![], vec![], vec![], vec![]);
-    for s in 0..2 {
-        for (k, &e) in EMOTIONS.iter().enumerate() {
-            for i in 0..6 {
-                let x = clip(s, e, i);
-                rows.extend(spec.features.spec.extract(&x, RATE).unwrap());
-                targets.push(k);
-                speakers.push(format!("s{s}"));
-                paths.push(PathBuf::from(format!("s{s}_{}_{i}.wav", e.name())));
-            }
-        }
-    }
-    let n = targets.len();
-    let d = rows.len() / n;
-    let data = Dataset::new(
-        Array2::from_shape_vec((n, d), rows).unwrap(),
-        Array1::from(targets),
-        EMOTIONS.iter().map(|e| e.name().to_string()).collect(),
-        speakers,
-        paths,
-    )
-    .unwrap();
-    fit(&spec, &data).unwrap()
-}
+use ser::pipeline::{Grouping, predict_segments};
 
 /// The active extent of a clip: from the first to the last 10 ms frame within 30 dB of its
 /// loudest frame.
@@ -132,7 +68,7 @@ fn recording() -> (Vec<f32>, Vec<(usize, usize)>) {
 
 #[test]
 fn segments_of_a_constructed_recording_match_its_speech_and_are_predicted() {
-    let dir = temp_dir("constructed");
+    let dir = temp_dir("segments", "constructed");
     let (x, truth) = recording();
     let path = dir.join("recording.wav");
     write_wav(&path, &x, RATE).unwrap();
@@ -198,28 +134,9 @@ fn segments_of_a_constructed_recording_match_its_speech_and_are_predicted() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-fn example(name: &str) -> Command {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
-    let exe = target.join(profile).join("examples").join(name);
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", name])
-        .args((profile == "release").then_some("--release"))
-        .status()
-        .unwrap();
-    assert!(status.success(), "building the {name} example");
-    Command::new(exe)
-}
-
 #[test]
 fn predict_segments_prints_a_line_per_segment_and_says_when_there_is_no_speech() {
-    let dir = temp_dir("example");
+    let dir = temp_dir("segments", "example");
     let model = dir.join("model.json");
     pipeline().save(&model).unwrap();
     let (x, truth) = recording();
