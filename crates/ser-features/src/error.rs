@@ -61,6 +61,10 @@ pub enum FeatureError {
         /// The names accepted, comma separated.
         known: String,
     },
+    /// Samples were pushed into a stream (see [`crate::stream`]) after its `finish`; `reset`
+    /// starts a new signal.
+    #[error("the stream is finished: reset it before pushing more samples")]
+    StreamFinished,
     /// The FFT library refused a buffer (a bug in this crate if it ever happens).
     #[error("FFT failed: {message}")]
     Fft {

@@ -22,6 +22,10 @@
 //!   Hammarberg index (peak 0–2 kHz over peak 2–5 kHz, dB), flatness (100–5000 Hz);
 //! * timing: active duration (s), active fraction of the clip.
 //!
+//! The vector is computed in two steps: the frame rows ([`Lld`], [`Functionals::llds`]), then
+//! their statistics ([`Functionals::from_llds`]); [`LldStream`](crate::stream::LldStream) makes
+//! the same rows from audio in chunks.
+//!
 //! ```
 //! use ser_features::functionals::{DIM, Functionals, FunctionalsParams};
 //!
@@ -35,16 +39,19 @@
 //! # Ok::<(), ser_features::FeatureError>(())
 //! ```
 
-use ndarray::{Array2, ArrayView1, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
+use crate::db::{clamp_top_db, max_of};
 use crate::error::{FeatureError, Result};
-use crate::mfcc::{Mfcc, MfccParams, MfccScratch};
+use crate::mfcc::{Mfcc, MfccParams};
 use crate::pitch::{AutocorrPitch, AutocorrPitchParams, AutocorrPitchScratch};
 use crate::spectrogram::Spectrogram;
 use crate::summary::{Summary, summarize};
 
 /// MFCCs summarised (the study's 40).
 const N_MFCC: usize = 40;
+/// Mel bands behind them (librosa's default 128).
+const N_MELS: usize = 128;
 /// MFCCs whose deltas are summarised: 1 ..= N_DELTA.
 const N_DELTA: usize = 19;
 
@@ -209,8 +216,9 @@ impl Bands {
         }
     }
 
-    /// Log centroid, tilt, alpha ratio, Hammarberg index and flatness of one power frame.
-    fn of(&self, col: ArrayView1<'_, f32>) -> [f32; 5] {
+    /// Log centroid, tilt, alpha ratio, Hammarberg index and flatness of one power frame (no
+    /// allocation: the per-bin values are recomputed where a pass needs them, in the same order).
+    fn of(&self, col: &[f32]) -> [f32; 5] {
         let Self {
             bin_hz,
             b50,
@@ -227,24 +235,23 @@ impl Bands {
             .map(|(k, &p)| k as f32 * bin_hz * p)
             .sum::<f32>()
             / total;
-        let db: Vec<f32> = (b100..=b5k)
-            .map(|k| 10.0 * (col[k] + 1e-12).log10())
-            .collect();
-        let dm = mean(&db);
+        let band = b100..=b5k;
+        let n = band.clone().count();
+        let db = |k: usize| 10.0 * (col[k] + 1e-12).log10();
+        let dm = mean_of(band.clone().map(db), n);
         let sxy: f32 = self
             .xs_centred
             .iter()
-            .zip(&db)
-            .map(|(x, y)| x * (y - dm))
+            .zip(band.clone())
+            .map(|(x, k)| x * (db(k) - dm))
             .sum();
         let tilt = if self.sxx > 0.0 { sxy / self.sxx } else { 0.0 };
         let low: f32 = (b50..b1k).map(|k| col[k]).sum::<f32>() + 1e-12;
         let high: f32 = (b1k..=b5k).map(|k| col[k]).sum::<f32>() + 1e-12;
         let max_low = (0..b2k).map(|k| col[k]).fold(0.0, f32::max) + 1e-12;
         let max_high = (b2k..=b5k).map(|k| col[k]).fold(0.0, f32::max) + 1e-12;
-        let band: Vec<f32> = (b100..=b5k).map(|k| col[k] + 1e-12).collect();
-        let geo = (band.iter().map(|p| p.ln()).sum::<f32>() / band.len() as f32).exp();
-        let ari = band.iter().sum::<f32>() / band.len() as f32;
+        let geo = (band.clone().map(|k| (col[k] + 1e-12).ln()).sum::<f32>() / n as f32).exp();
+        let ari = band.map(|k| col[k] + 1e-12).sum::<f32>() / n as f32;
         [
             (centroid + 1.0).log2(),
             tilt,
@@ -252,6 +259,59 @@ impl Bands {
             10.0 * (max_low / max_high).log10(),
             geo / ari,
         ]
+    }
+}
+
+/// The low-level descriptors (LLDs) of one frame: everything [`Functionals`] reads from a frame
+/// before its clip statistics. [`Functionals::llds`] gives them for a whole clip,
+/// [`LldStream`](crate::stream::LldStream) for a stream of chunks (the same rows, bit for bit),
+/// and [`Functionals::from_llds`] turns the rows of a clip into its vector.
+///
+/// Frame `j` is the centred STFT frame `j` (2048 points, hop 512, centred at sample `j · 512`);
+/// its F0 is [`AutocorrPitch`]'s frame `j`, whose window is centred on the same sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lld {
+    /// MFCC 0–39 of the frame, live values: the log-mel spectrum is floored at `top_db` (80 dB)
+    /// below the largest log-mel value of this frame *and the frames before it* (a stream cannot
+    /// know the clip's maximum). From the frame holding the clip's largest value on they are the
+    /// clip's MFCCs ([`Mfcc::process_spectrogram`] of the clip); before it they can differ where
+    /// a value lies below the clip's floor. They are computed per frame (a dot product per
+    /// coefficient), which rounds differently from the clip's matrix product by a few `f32` ulps
+    /// of the sum. [`Functionals::from_llds`] does not read them: it recomputes the clip's
+    /// MFCCs from [`Lld::log_mel`].
+    pub mfcc: [f32; N_MFCC],
+    /// The frame's log-mel spectrum, dB (`power_to_db` of the 128 Slaney mel bands, ref 1,
+    /// amin 1e-10), not floored.
+    pub log_mel: [f32; N_MELS],
+    /// Frame energy, `10 · log10(Σ power + 1e-10)` dB.
+    pub energy_db: f32,
+    /// F0 in Hz, `None` when unvoiced, silent, or too close to the end of the signal for the
+    /// tracker's longest lag.
+    pub f0_hz: Option<f32>,
+    /// Spectral balance, in the order of [`Lld::SPECTRAL`]: log₂(centroid Hz + 1), tilt (dB per
+    /// octave, 100–5000 Hz), alpha ratio (dB), Hammarberg index (dB), flatness (100–5000 Hz).
+    pub spectral: [f32; SPECTRAL.len()],
+}
+
+impl Lld {
+    /// Number of MFCCs in [`Lld::mfcc`].
+    pub const N_MFCC: usize = N_MFCC;
+    /// Number of mel bands in [`Lld::log_mel`].
+    pub const N_MELS: usize = N_MELS;
+    /// Names of the [`Lld::spectral`] values, in order.
+    pub const SPECTRAL: [&'static str; 5] = SPECTRAL;
+}
+
+impl Default for Lld {
+    /// All zeros, unvoiced.
+    fn default() -> Self {
+        Self {
+            mfcc: [0.0; N_MFCC],
+            log_mel: [0.0; N_MELS],
+            energy_db: 0.0,
+            f0_hz: None,
+            spectral: [0.0; SPECTRAL.len()],
+        }
     }
 }
 
@@ -268,8 +328,11 @@ pub struct Functionals {
 /// Buffers for [`Functionals::extract_with_scratch`]; reuse one per thread.
 #[derive(Debug, Clone)]
 pub struct FunctionalsScratch {
-    mfcc: MfccScratch,
     pitch: AutocorrPitchScratch,
+    /// A power frame (only when a spectrogram row is not contiguous).
+    power: Vec<f32>,
+    /// The clip's frame rows.
+    llds: Vec<Lld>,
 }
 
 impl Functionals {
@@ -277,6 +340,15 @@ impl Functionals {
     pub fn new(params: &FunctionalsParams) -> Result<Self> {
         params.check()?;
         let mfcc_params = params.mfcc_params();
+        if mfcc_params.n_mels != N_MELS || mfcc_params.n_mfcc != N_MFCC {
+            return Err(FeatureError::InvalidParameter {
+                name: "n_mels",
+                reason: format!(
+                    "the functionals need {N_MELS} mel bands and {N_MFCC} MFCCs, got {} and {}",
+                    mfcc_params.n_mels, mfcc_params.n_mfcc
+                ),
+            });
+        }
         Ok(Self {
             params: params.clone(),
             mfcc: Mfcc::new(&mfcc_params)?,
@@ -295,11 +367,22 @@ impl Functionals {
         self.params.sample_rate
     }
 
+    /// The MFCC plan (with the STFT) inside.
+    pub(crate) fn mfcc_plan(&self) -> &Mfcc {
+        &self.mfcc
+    }
+
+    /// The pitch tracker inside.
+    pub(crate) fn pitch_plan(&self) -> &AutocorrPitch {
+        &self.pitch
+    }
+
     /// Allocates reusable buffers.
     pub fn make_scratch(&self) -> FunctionalsScratch {
         FunctionalsScratch {
-            mfcc: self.mfcc.make_scratch(),
             pitch: self.pitch.make_scratch(),
+            power: Vec::new(),
+            llds: Vec::new(),
         }
     }
 
@@ -310,23 +393,105 @@ impl Functionals {
         self.extract_with_scratch(samples, &mut self.make_scratch())
     }
 
-    /// [`Functionals::extract`] reusing `scratch`.
+    /// [`Functionals::extract`] reusing `scratch`: [`Functionals::from_llds`] of the clip's
+    /// [`Functionals::llds`].
     pub fn extract_with_scratch(
         &self,
         samples: &[f32],
         scratch: &mut FunctionalsScratch,
     ) -> Result<Vec<f32>> {
+        let mut llds = std::mem::take(&mut scratch.llds);
+        let result = self
+            .llds_into(samples, scratch, &mut llds)
+            .and_then(|()| self.from_llds(&llds));
+        scratch.llds = llds;
+        result
+    }
+
+    /// The frame rows of the whole clip `samples` (one per centred STFT frame,
+    /// `1 + len / 512`), as [`LldStream`](crate::stream::LldStream) gives them for the same
+    /// samples in chunks. Errors: as [`Functionals::extract`].
+    pub fn llds(&self, samples: &[f32]) -> Result<Vec<Lld>> {
+        let mut out = Vec::new();
+        self.llds_into(samples, &mut self.make_scratch(), &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Functionals::llds`] into `out` (cleared first).
+    fn llds_into(
+        &self,
+        samples: &[f32],
+        scratch: &mut FunctionalsScratch,
+        out: &mut Vec<Lld>,
+    ) -> Result<()> {
+        out.clear();
         let spec = Spectrogram::compute(self.mfcc.stft(), samples, self.sample_rate())?;
-        let mfcc = self
-            .mfcc
-            .process_spectrogram_with_scratch(&spec, &mut scratch.mfcc)?; // n_mfcc × T
-        let frames = spec.frames(); // T × bins
-        let t = frames.nrows();
-        let energy_db: Vec<f32> = frames
-            .rows()
-            .into_iter()
-            .map(|power| 10.0 * (sum(power) + 1e-10).log10())
-            .collect();
+        let f0 = self
+            .pitch
+            .process_with_scratch(samples, &mut scratch.pitch)?;
+        out.reserve(spec.n_frames());
+        let mut running_max = f32::NEG_INFINITY;
+        let mut row = Lld::default();
+        for (j, power) in spec.frames().rows().into_iter().enumerate() {
+            let power = match power.to_slice() {
+                Some(p) => p,
+                None => {
+                    scratch.power.clear();
+                    scratch.power.extend(power.iter());
+                    &scratch.power
+                }
+            };
+            self.lld_of(power, &mut running_max, &mut row);
+            row.f0_hz = f0.get(j).copied().flatten();
+            out.push(row);
+        }
+        Ok(())
+    }
+
+    /// Fills everything of `row` but the F0 from the frame's power spectrum; `running_max`
+    /// carries the largest log-mel value of the frames so far (start with −∞). Shared by
+    /// [`Functionals::llds`] and [`LldStream`](crate::stream::LldStream).
+    pub(crate) fn lld_of(&self, power: &[f32], running_max: &mut f32, row: &mut Lld) {
+        let frame_max = self.mfcc.log_mel_frame(power, &mut row.log_mel);
+        *running_max = running_max.max(frame_max);
+        let mut floored = row.log_mel;
+        clamp_top_db(&mut floored, *running_max, self.mfcc.params().top_db);
+        self.mfcc.dct_frame(&floored, &mut row.mfcc);
+        row.energy_db = 10.0 * (sum(power) + 1e-10).log10();
+        row.spectral = self.bands.of(power);
+    }
+
+    /// The clip vector ([`DIM`] values) from the clip's frame rows, in order: the statistics
+    /// behind [`Functionals::extract`], which is `from_llds` of [`Functionals::llds`] — so for
+    /// the rows of an [`LldStream`](crate::stream::LldStream) fed the same samples in any
+    /// chunks, the vector is [`Functionals::extract`]'s, bit for bit.
+    ///
+    /// Give it every row of the clip: the active frames, the MFCCs' `top_db` floor and the
+    /// contour slopes are relative to the whole clip. The clip's MFCCs are recomputed from the
+    /// rows' [`Lld::log_mel`] (floored at `top_db` below the clip's largest value), not taken
+    /// from [`Lld::mfcc`]. Errors: no rows ([`FeatureError::EmptyInput`]).
+    pub fn from_llds(&self, llds: &[Lld]) -> Result<Vec<f32>> {
+        let t = llds.len();
+        if t == 0 {
+            return Err(FeatureError::EmptyInput);
+        }
+        // The clip's MFCCs as Mfcc::process_spectrogram makes them: log-mel frames floored at
+        // top_db below the clip's maximum, then one DCT matrix product.
+        let mut log_mel = Vec::with_capacity(t * N_MELS);
+        let mut max = f32::NEG_INFINITY;
+        for row in llds {
+            log_mel.extend_from_slice(&row.log_mel);
+            max = max.max(max_of(&row.log_mel));
+        }
+        clamp_top_db(&mut log_mel, max, self.mfcc.params().top_db);
+        let log_mel = ArrayView2::from_shape((t, N_MELS), &log_mel[..]).map_err(|_| {
+            FeatureError::ShapeMismatch {
+                expected: vec![t, N_MELS],
+                actual: vec![log_mel.len()],
+            }
+        })?;
+        let mfcc = self.mfcc.dct_of_frames(log_mel); // n_mfcc × T
+        let energy_db: Vec<f32> = llds.iter().map(|row| row.energy_db).collect();
         let peak = energy_db.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut active: Vec<usize> = (0..t)
             .filter(|&j| energy_db[j] >= peak - self.params.active_range_db)
@@ -351,12 +516,9 @@ impl Functionals {
         let e: Vec<f32> = active.iter().map(|&j| energy_db[j]).collect();
         out.extend(contour_stats(&e, &times)?);
 
-        let f0 = self
-            .pitch
-            .process_with_scratch(samples, &mut scratch.pitch)?;
         let (mut voiced, mut vtimes) = (Vec::new(), Vec::new());
         for (&j, &tm) in active.iter().zip(&times) {
-            if let Some(f) = f0.get(j).copied().flatten() {
+            if let Some(f) = llds[j].f0_hz {
                 voiced.push(12.0 * (f / 100.0).log2());
                 vtimes.push(tm);
             }
@@ -370,8 +532,10 @@ impl Functionals {
 
         let mut spectral = Array2::zeros((SPECTRAL.len(), active.len()));
         for (mut column, &j) in spectral.columns_mut().into_iter().zip(&active) {
-            let values = self.bands.of(frames.row(j));
-            column.iter_mut().zip(values).for_each(|(o, v)| *o = v);
+            column
+                .iter_mut()
+                .zip(llds[j].spectral)
+                .for_each(|(o, v)| *o = v);
         }
         // Summary-major (all means, then all stds) to mean, std per value.
         let stats = summarize(spectral.view(), &[Summary::Mean, Summary::Std])?;
@@ -387,16 +551,21 @@ impl Functionals {
 }
 
 /// Sum in order (the frame energy's definition; `ndarray`'s `sum` may reorder).
-fn sum(values: ArrayView1<'_, f32>) -> f32 {
+fn sum(values: &[f32]) -> f32 {
     values.iter().fold(0.0, |acc, &v| acc + v)
 }
 
 /// Mean accumulated in `f64`; 0 for no values.
 fn mean(v: &[f32]) -> f32 {
-    if v.is_empty() {
+    mean_of(v.iter().copied(), v.len())
+}
+
+/// Mean of `n` values accumulated in `f64`, in order; 0 for no values.
+fn mean_of(values: impl Iterator<Item = f32>, n: usize) -> f32 {
+    if n == 0 {
         return 0.0;
     }
-    (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64) as f32
+    (values.map(|x| x as f64).sum::<f64>() / n as f64) as f32
 }
 
 /// The summaries of a contour taken by [`summarize`]: mean, std, p10, p50, p90.

@@ -17,13 +17,14 @@ pub mod spec;
 pub mod spectral;
 pub mod spectrogram;
 pub mod stft;
+pub mod stream;
 pub mod summary;
 pub mod temporal;
 pub mod vad;
 
 pub use error::{FeatureError, Result};
 pub use feature_set::{Feature, FeatureSet, FeatureSetExtractor, FrameFeatures};
-pub use functionals::{Functionals, FunctionalsParams};
+pub use functionals::{Functionals, FunctionalsParams, Lld};
 pub use mfcc::{Mfcc, MfccParams, MfccScratch};
 pub use spec::{FeatureExtractor, FeatureSpec};
 pub use spectrogram::{PreciseStft, Spectrogram};

@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2};
 use crate::db::{DbParams, clamp_top_db, to_db_in_place};
 use crate::dct::dct_matrix;
 use crate::error::{FeatureError, Result};
-use crate::mel::{MelFilterbank, MelNorm, MelParams};
+use crate::mel::{MelFilterbank, MelNorm, MelParams, dot};
 use crate::signal::check_signal;
 use crate::spectrogram::Spectrogram;
 use crate::stft::{Stft, StftScratch};
@@ -299,7 +299,33 @@ impl Mfcc {
         scratch: &mut MfccScratch,
     ) -> Result<Array2<f32>> {
         let log_mel = self.log_mel_from_spectrogram(spec, scratch)?;
-        Ok(self.dct.dot(&log_mel.t()))
+        Ok(self.dct_of_frames(log_mel))
+    }
+
+    /// MFCCs (`n_mfcc × frames`) of log-mel frames (`frames × n_mels`), as
+    /// [`Mfcc::process_spectrogram`] takes them (one matrix product).
+    pub(crate) fn dct_of_frames(&self, log_mel: ArrayView2<'_, f32>) -> Array2<f32> {
+        self.dct.dot(&log_mel.t())
+    }
+
+    /// One frame's log-mel spectrum (`n_mels` values, `power_to_db` without the `top_db` clamp)
+    /// from its power spectrum, as [`Mfcc::process_spectrogram`] computes each frame; returns the
+    /// frame's largest value (for the `top_db` floor).
+    pub(crate) fn log_mel_frame(&self, power: &[f32], out: &mut [f32]) -> f32 {
+        self.mel.apply_unchecked_len(power, out);
+        to_db_in_place(out, self.db.amin, self.db.reference_db())
+    }
+
+    /// One frame's MFCCs (`n_mfcc` values) from its log-mel spectrum (`n_mels` values): the
+    /// DCT, one vectorised dot product per coefficient (no allocation; rounds differently from
+    /// the matrix product of the whole-clip paths, within a few `f32` ulps of the sum).
+    pub(crate) fn dct_frame(&self, log_mel: &[f32], out: &mut [f32]) {
+        for (o, row) in out.iter_mut().zip(self.dct.rows()) {
+            *o = match row.as_slice() {
+                Some(d) => dot(d, log_mel),
+                None => row.iter().zip(log_mel).fold(0.0, |acc, (d, v)| acc + d * v),
+            };
+        }
     }
 
     /// Log-mel spectrogram (`n_mels × frames`) from a clip's shared power spectrogram.
@@ -346,7 +372,6 @@ impl Mfcc {
         let n_mels = self.params.n_mels;
         let frames = spec.n_frames();
         scratch.log_mel.resize(frames * n_mels, 0.0);
-        let reference_db = self.db.reference_db();
         let mut max = f32::NEG_INFINITY;
         for (power, row) in spec
             .frames()
@@ -359,8 +384,7 @@ impl Mfcc {
                 .iter_mut()
                 .zip(power)
                 .for_each(|(d, &p)| *d = p);
-            self.mel.apply_unchecked_len(&scratch.power, row);
-            max = max.max(to_db_in_place(row, self.db.amin, reference_db));
+            max = max.max(self.log_mel_frame(&scratch.power, row));
         }
         clamp_top_db(&mut scratch.log_mel, max, self.db.top_db);
         ArrayView2::from_shape((frames, n_mels), &scratch.log_mel[..]).map_err(|_| {

@@ -450,66 +450,92 @@ impl AutocorrPitch {
 
     /// Fills `out` (one slot per frame) for a checked signal.
     fn track(&self, signal: &[f32], scratch: &mut AutocorrPitchScratch, out: &mut [Option<f32>]) {
+        let x = &mut scratch.decimated;
+        x.clear();
+        x.extend(signal.chunks(2).map(decimate));
+        let r = &mut scratch.acf;
+        r.clear();
+        r.resize(self.acf_len(), 0.0);
+        for (j, slot) in out.iter_mut().enumerate() {
+            *slot = if x.len() < self.decimated_needed(j) {
+                None
+            } else {
+                self.frame_f0(x, self.window_start(j), r)
+            };
+        }
+    }
+
+    /// Length of the autocorrelation buffer [`AutocorrPitch::frame_f0`] needs.
+    pub(crate) fn acf_len(&self) -> usize {
+        self.layout.max_lag + 2
+    }
+
+    /// Decimated index where frame `j`'s window starts: half a window before its centre
+    /// `j · hop`, clamped at the start.
+    pub(crate) fn window_start(&self, j: usize) -> usize {
+        (j * self.layout.hop).saturating_sub(self.layout.window / 2)
+    }
+
+    /// How many decimated samples the whole signal must have for frame `j` to be analysed:
+    /// its window, the longest lag and one more (with fewer the frame is unvoiced). The
+    /// analysis reads decimated samples `window_start(j) ..= decimated_needed(j) − 2` only.
+    pub(crate) fn decimated_needed(&self, j: usize) -> usize {
+        self.window_start(j) + self.layout.window + self.layout.max_lag + 2
+    }
+
+    /// F0 of the frame whose window starts at decimated index `start` of `x`, which must hold
+    /// at least `start + window + max_lag + 1` samples (see
+    /// [`AutocorrPitch::decimated_needed`]); `r` is the autocorrelation buffer
+    /// ([`AutocorrPitch::acf_len`] values). `None` when silent or unvoiced.
+    pub(crate) fn frame_f0(&self, x: &[f32], start: usize, r: &mut [f32]) -> Option<f32> {
         let Layout {
             rate,
             window: win,
             min_lag,
             max_lag,
-            hop,
+            ..
         } = self.layout;
-        let x = &mut scratch.decimated;
-        x.clear();
-        x.extend(
-            signal
-                .chunks(2)
-                .map(|c| c.iter().sum::<f32>() / c.len() as f32),
-        );
-        let r = &mut scratch.acf;
-        r.clear();
-        r.resize(max_lag + 2, 0.0);
-        for (j, slot) in out.iter_mut().enumerate() {
-            *slot = None;
-            let centre = j * hop;
-            let start = centre.saturating_sub(win / 2);
-            if start + win + max_lag + 1 >= x.len() {
-                continue;
-            }
-            let a = &x[start..start + win];
-            let e0: f32 = a.iter().map(|v| v * v).sum();
-            if e0 <= 1e-8 {
-                continue;
-            }
-            for (lag, rv) in r.iter_mut().enumerate().skip(min_lag - 1) {
-                let b = &x[start + lag..start + lag + win];
-                // One pass for both sums (each still summed in order).
-                let (num, eb) = a
-                    .iter()
-                    .zip(b)
-                    .fold((0f32, 0f32), |(n, e), (p, q)| (n + p * q, e + q * q));
-                *rv = num / (e0 * eb).sqrt().max(1e-12);
-            }
-            let best = (min_lag..=max_lag)
-                .map(|l| r[l])
-                .fold(f32::NEG_INFINITY, f32::max);
-            if best < self.params.voicing_threshold {
-                continue;
-            }
-            let floor = self.params.peak_ratio * best;
-            let Some(lag) = (min_lag..=max_lag)
-                .find(|&l| r[l] >= floor && r[l] >= r[l - 1] && r[l] >= r[l + 1])
-            else {
-                continue;
-            };
-            let (y0, y1, y2) = (r[lag - 1], r[lag], r[lag + 1]);
-            let denom = y0 - 2.0 * y1 + y2;
-            let shift = if denom.abs() > 1e-12 {
-                (0.5 * (y0 - y2) / denom).clamp(-0.5, 0.5)
-            } else {
-                0.0
-            };
-            *slot = Some(rate / (lag as f32 + shift));
+        if start + win + max_lag + 1 > x.len() || r.len() < max_lag + 2 {
+            return None;
         }
+        let a = &x[start..start + win];
+        let e0: f32 = a.iter().map(|v| v * v).sum();
+        if e0 <= 1e-8 {
+            return None;
+        }
+        for (lag, rv) in r.iter_mut().enumerate().take(max_lag + 2).skip(min_lag - 1) {
+            let b = &x[start + lag..start + lag + win];
+            // One pass for both sums (each still summed in order).
+            let (num, eb) = a
+                .iter()
+                .zip(b)
+                .fold((0f32, 0f32), |(n, e), (p, q)| (n + p * q, e + q * q));
+            *rv = num / (e0 * eb).sqrt().max(1e-12);
+        }
+        let best = (min_lag..=max_lag)
+            .map(|l| r[l])
+            .fold(f32::NEG_INFINITY, f32::max);
+        if best < self.params.voicing_threshold {
+            return None;
+        }
+        let floor = self.params.peak_ratio * best;
+        let lag =
+            (min_lag..=max_lag).find(|&l| r[l] >= floor && r[l] >= r[l - 1] && r[l] >= r[l + 1])?;
+        let (y0, y1, y2) = (r[lag - 1], r[lag], r[lag + 1]);
+        let denom = y0 - 2.0 * y1 + y2;
+        let shift = if denom.abs() > 1e-12 {
+            (0.5 * (y0 - y2) / denom).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        };
+        Some(rate / (lag as f32 + shift))
     }
+}
+
+/// One decimated sample: the mean of a pair of input samples (of the last, lone one for an odd
+/// length), as [`AutocorrPitch`] decimates.
+pub(crate) fn decimate(pair: &[f32]) -> f32 {
+    pair.iter().sum::<f32>() / pair.len() as f32
 }
 
 #[cfg(test)]

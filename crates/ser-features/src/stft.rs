@@ -207,6 +207,36 @@ impl Stft {
             });
         }
         self.transform(signal, t, scratch)?;
+        self.power_of_transform(scratch, power);
+        Ok(())
+    }
+
+    /// [`Stft::frame_power`] of a frame already cut from the centred, zero-padded signal
+    /// (`n_fft` samples, not windowed), as [`crate::stream::FrameStream`] emits them. The numbers
+    /// are those of [`Stft::frame_power`] for the same frame, bit for bit: the padding zeros
+    /// times the window are the zeros `frame_power` loads for samples beyond the signal.
+    pub(crate) fn cut_frame_power(
+        &self,
+        frame: &[f32],
+        scratch: &mut StftScratch,
+        power: &mut [f32],
+    ) -> Result<()> {
+        if power.len() != self.n_bins() || frame.len() != self.n_fft {
+            return Err(FeatureError::ShapeMismatch {
+                expected: vec![self.n_fft, self.n_bins()],
+                actual: vec![frame.len(), power.len()],
+            });
+        }
+        self.check_scratch(scratch)?;
+        self.load_cut_frame(frame, &mut scratch.buf);
+        self.fft
+            .process_with_scratch(&mut scratch.buf, &mut scratch.fft);
+        self.power_of_transform(scratch, power);
+        Ok(())
+    }
+
+    /// `|X|²` from the transformed frame in `scratch.buf` into `power` (length `n_bins`).
+    fn power_of_transform(&self, scratch: &mut StftScratch, power: &mut [f32]) {
         if self.cos.is_empty() {
             for (p, c) in power.iter_mut().zip(&scratch.buf) {
                 *p = c.re * c.re + c.im * c.im;
@@ -214,21 +244,47 @@ impl Stft {
         } else {
             self.split_power(&scratch.buf, &mut scratch.soa, power);
         }
+    }
+
+    /// Errors unless `scratch` was made by a plan of this size.
+    fn check_scratch(&self, scratch: &StftScratch) -> Result<()> {
+        if scratch.buf.len() != self.fft.len()
+            || scratch.fft.len() < self.fft.get_inplace_scratch_len()
+        {
+            return Err(FeatureError::ShapeMismatch {
+                expected: vec![self.fft.len()],
+                actual: vec![scratch.buf.len()],
+            });
+        }
         Ok(())
     }
 
     /// Loads frame `t` into `scratch.buf` and transforms it in place.
     fn transform(&self, signal: &[f32], t: usize, scratch: &mut StftScratch) -> Result<()> {
+        self.check_scratch(scratch)?;
         let buf = &mut scratch.buf;
-        if buf.len() != self.fft.len() || scratch.fft.len() < self.fft.get_inplace_scratch_len() {
-            return Err(FeatureError::ShapeMismatch {
-                expected: vec![self.fft.len()],
-                actual: vec![buf.len()],
-            });
-        }
         self.load_frame(signal, t, buf);
         self.fft.process_with_scratch(buf, &mut scratch.fft);
         Ok(())
+    }
+
+    /// A cut frame (`n_fft` samples of the padded signal), windowed and packed for the FFT as
+    /// [`Stft::load_frame`] packs it.
+    fn load_cut_frame(&self, frame: &[f32], buf: &mut [Complex<f32>]) {
+        let w = &self.window;
+        if self.cos.is_empty() {
+            for ((c, &x), &w) in buf.iter_mut().zip(frame).zip(w) {
+                *c = Complex::new(x * w, 0.0);
+            }
+        } else {
+            for ((c, x), w) in buf
+                .iter_mut()
+                .zip(frame.chunks_exact(2))
+                .zip(w.chunks_exact(2))
+            {
+                *c = Complex::new(x[0] * w[0], x[1] * w[1]);
+            }
+        }
     }
 
     /// Even `n_fft`: the real signal's spectrum from the half-length transform `Z` of the packed
