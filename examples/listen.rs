@@ -36,9 +36,10 @@
 //!
 //! End of input (end of the file, the pipe closed, Ctrl-D) is the clean stop: the last,
 //! partial window is predicted if it is at least half a window long and holds new audio.
-//! Ctrl-C stops at once (it is not caught): the lines printed so far are whole, the partial
-//! window is lost. Input that ends in the middle of a frame (an odd trailing byte) is
-//! reported on stderr and its complete frames are used.
+//! Ctrl-C (SIGINT) is a clean stop too: the piece of input being processed is finished, then
+//! the last window is predicted by the same rule and printed before the exit (status as at end
+//! of input). Input that ends in the middle of a frame (an odd trailing byte) is reported on
+//! stderr and its complete frames are used.
 //!
 //! Exit status 0 on success (and, quietly, when the reader closes standard output, as in
 //! `| head -3`); 1 when the model or the recording cannot be read, the input holds a
@@ -48,6 +49,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
@@ -191,13 +193,13 @@ fn main() -> ExitCode {
             let Some(out) = Output::new(pipeline, &options, &reader, file) else {
                 return ExitCode::FAILURE;
             };
-            out.run_file(reader, args.realtime)
+            run_file(&shared(out), reader, args.realtime)
         }
         None => {
             let rate = args.rate.unwrap_or(DEFAULT_RATE);
             let channels = args.channels.unwrap_or(1);
             match StreamRecognizer::new(pipeline, rate, channels, &options) {
-                Ok(r) => Output::stdin(r).run_stdin(args.format),
+                Ok(r) => run_stdin(&shared(Output::stdin(r)), args.format),
                 Err(e) => {
                     eprintln!("listen: {e}");
                     return ExitCode::FAILURE;
@@ -205,10 +207,74 @@ fn main() -> ExitCode {
             }
         }
     };
+    ExitCode::from(exit_status(outcome))
+}
+
+/// The exit status for how listening ended (reporting a failed standard output).
+fn exit_status(outcome: Result<bool, Stop>) -> u8 {
     match outcome {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) | Err(Stop::Failed) => ExitCode::FAILURE,
-        Err(Stop::Print(e)) => e.exit_code("listen"),
+        Ok(true) | Err(Stop::Print(PrintError::Closed)) => 0,
+        Ok(false) | Err(Stop::Failed) => 1,
+        Err(Stop::Print(e)) => {
+            eprintln!("listen: {e}");
+            1
+        }
+    }
+}
+
+/// The output, shared by the reading loop and the Ctrl-C handler: whichever takes it out of
+/// the mutex ends the stream with [`Output::finish`].
+type Shared = Arc<Mutex<Option<Output>>>;
+
+/// `out` shared, with a Ctrl-C handler that finishes it and exits. Without a handler (one
+/// could not be installed) Ctrl-C ends the process as it would by default.
+fn shared(out: Output) -> Shared {
+    let shared = Arc::new(Mutex::new(Some(out)));
+    let handler = Arc::clone(&shared);
+    let installed = ctrlc::set_handler(move || {
+        // The reading loop holds the lock only while it processes a piece of input, so this
+        // waits for at most one piece, never for input to arrive.
+        let Some(out) = lock(&handler).take() else {
+            return;
+        };
+        std::process::exit(i32::from(exit_status(out.finish())));
+    });
+    if let Err(e) = installed {
+        eprintln!("listen: Ctrl-C will not flush the last window: {e}");
+    }
+    shared
+}
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Option<Output>> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `f` on the output; once the Ctrl-C handler has taken it, waits for the handler to
+/// end the process.
+fn with_output<T>(shared: &Shared, f: impl FnOnce(&mut Output) -> T) -> T {
+    let mut guard = lock(shared);
+    match guard.as_mut() {
+        Some(out) => f(out),
+        None => {
+            drop(guard);
+            wait_for_handler()
+        }
+    }
+}
+
+/// Parks this thread for good: the Ctrl-C handler has the output and exits the process.
+fn wait_for_handler() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Ends the stream unless the Ctrl-C handler already does.
+fn finish(shared: &Shared) -> Result<bool, Stop> {
+    let taken = lock(shared).take();
+    match taken {
+        Some(out) => out.finish(),
+        None => wait_for_handler(),
     }
 }
 
@@ -315,86 +381,86 @@ impl Output {
         }
         Ok(())
     }
+}
 
-    /// Raw PCM from standard input until its end.
-    fn run_stdin(mut self, format: Format) -> Result<bool, Stop> {
-        let width = format.bytes();
-        let frame = width * usize::from(self.recognizer.channels());
-        let mut stdin = std::io::stdin().lock();
-        let mut bytes = vec![0u8; 1 << 14];
-        // Bytes of a sample split between two reads.
-        let (mut pending, mut samples) = (Vec::<u8>::with_capacity(width), Vec::<f32>::new());
-        let mut total = 0u64;
-        loop {
-            let n = match stdin.read(&mut bytes) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    eprintln!("listen: cannot read standard input: {e}");
-                    return Err(Stop::Failed);
-                }
-            };
-            total += n as u64;
-            let mut data = &bytes[..n];
-            samples.clear();
-            if !pending.is_empty() {
-                let take = (width - pending.len()).min(data.len());
-                pending.extend_from_slice(&data[..take]);
-                data = &data[take..];
-                if pending.len() == width {
-                    samples.push(format.decode(&pending));
-                    pending.clear();
-                }
+/// Raw PCM from standard input until its end.
+fn run_stdin(shared: &Shared, format: Format) -> Result<bool, Stop> {
+    let width = format.bytes();
+    let frame = width * usize::from(with_output(shared, |out| out.recognizer.channels()));
+    let mut stdin = std::io::stdin().lock();
+    let mut bytes = vec![0u8; 1 << 14];
+    // Bytes of a sample split between two reads.
+    let (mut pending, mut samples) = (Vec::<u8>::with_capacity(width), Vec::<f32>::new());
+    let mut total = 0u64;
+    loop {
+        let n = match stdin.read(&mut bytes) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("listen: cannot read standard input: {e}");
+                return Err(Stop::Failed);
             }
-            let mut whole = data.chunks_exact(width);
-            samples.extend(whole.by_ref().map(|b| format.decode(b)));
-            pending.extend_from_slice(whole.remainder());
-            self.push(&samples)?;
-        }
-        let trailing = total % frame as u64;
-        if trailing > 0 {
-            eprintln!(
-                "listen: the input ended in the middle of a frame: its last {trailing} byte(s) \
-                 (of a {frame}-byte frame) were ignored"
-            );
-        }
-        self.finish()
-    }
-
-    /// A recording block by block, paced in real time when asked.
-    fn run_file(mut self, mut reader: AudioReader, realtime: bool) -> Result<bool, Stop> {
-        let channels = usize::from(reader.channels().max(1));
-        let rate = f64::from(reader.sample_rate());
-        // Real time: 50 ms pieces, each delivered when it would have been recorded.
-        let piece = if realtime {
-            (reader.sample_rate() as usize / 20).max(1) * channels
-        } else {
-            usize::MAX
         };
-        let started = Instant::now();
-        let (mut block, mut frames) = (Vec::new(), 0u64);
-        loop {
-            block.clear();
-            match reader.read(&mut block) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    eprintln!("listen: {e}");
-                    return Err(Stop::Failed);
-                }
-            }
-            for samples in block.chunks(piece) {
-                self.push(samples)?;
-                frames += (samples.len() / channels) as u64;
-                if realtime {
-                    let due = started + Duration::from_secs_f64(frames as f64 / rate);
-                    std::thread::sleep(due.saturating_duration_since(Instant::now()));
-                }
+        total += n as u64;
+        let mut data = &bytes[..n];
+        samples.clear();
+        if !pending.is_empty() {
+            let take = (width - pending.len()).min(data.len());
+            pending.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if pending.len() == width {
+                samples.push(format.decode(&pending));
+                pending.clear();
             }
         }
-        self.finish()
+        let mut whole = data.chunks_exact(width);
+        samples.extend(whole.by_ref().map(|b| format.decode(b)));
+        pending.extend_from_slice(whole.remainder());
+        with_output(shared, |out| out.push(&samples))?;
     }
+    let trailing = total % frame as u64;
+    if trailing > 0 {
+        eprintln!(
+            "listen: the input ended in the middle of a frame: its last {trailing} byte(s) \
+             (of a {frame}-byte frame) were ignored"
+        );
+    }
+    finish(shared)
+}
+
+/// A recording block by block, paced in real time when asked.
+fn run_file(shared: &Shared, mut reader: AudioReader, realtime: bool) -> Result<bool, Stop> {
+    let channels = usize::from(reader.channels().max(1));
+    let rate = f64::from(reader.sample_rate());
+    // Real time: 50 ms pieces, each delivered when it would have been recorded.
+    let piece = if realtime {
+        (reader.sample_rate() as usize / 20).max(1) * channels
+    } else {
+        usize::MAX
+    };
+    let started = Instant::now();
+    let (mut block, mut frames) = (Vec::new(), 0u64);
+    loop {
+        block.clear();
+        match reader.read(&mut block) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                eprintln!("listen: {e}");
+                return Err(Stop::Failed);
+            }
+        }
+        for samples in block.chunks(piece) {
+            with_output(shared, |out| out.push(samples))?;
+            frames += (samples.len() / channels) as u64;
+            if realtime {
+                let due = started + Duration::from_secs_f64(frames as f64 / rate);
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            }
+        }
+    }
+    finish(shared)
 }
 
 /// One output line.

@@ -2,7 +2,9 @@
 # CI for real-world input (issue 19), in release mode, after the study wrote its synthetic
 # corpus: (1) the corpus re-encoded as a mix of WAV, FLAC, MP3, Ogg Vorbis and AAC in M4A goes
 # through eda, train and predict like the WAV corpus; (2) 2-hour MP3 and FLAC recordings go
-# through `predict --segments` within 256 MB of peak RSS. Needs ffmpeg (installed here) and
+# through `predict --segments` within 256 MB of peak RSS; (3) one hour of live input (16 kHz
+# s16le from ffmpeg) through `listen`, its memory flat (the hour's peak RSS within 4 MB of six
+# minutes') and its real-time factor printed (issue 16). Needs ffmpeg (installed here) and
 # python3 (to compare the JSON).
 #
 #   bash scripts/ci_formats.sh CORPUS_DIR [FEATURES]   # e.g. target/ci-study/synthetic-corpus asr
@@ -14,7 +16,8 @@ export DEBIAN_FRONTEND=noninteractive
 if command -v apt-get >/dev/null 2>&1 && ! { command -v ffmpeg && [ -x /usr/bin/time ]; } >/dev/null; then
   apt-get install -y -qq ffmpeg time >/dev/null
 fi
-cargo build --release ${features:+--features "$features"} --example eda --example train --example predict
+cargo build --release ${features:+--features "$features"} --example eda --example train --example predict \
+  --example listen
 bin=target/release/examples
 work=target/ci-formats
 rm -rf "$work" && mkdir -p "$work/mixed"
@@ -95,5 +98,23 @@ for f in long.mp3 long.flac; do
   [ "$rss" -le 262144 ] || { echo "peak RSS above 256 MB"; exit 1; }
   tail -n 1 "$work/$f.jsonl" | python3 -c 'import json,sys; l=json.load(sys.stdin); assert l["end"] > 7100, l'
 done
-rm -f "$work/long.mp3" "$work/long.flac" "$work/base.wav"
-echo "formats and long recordings: ok"
+rm -f "$work/long.mp3" "$work/long.flac"
+
+echo "-- one hour of live input through listen"
+for seconds in 360 3600; do
+  ffmpeg -nostdin -v error -stream_loop -1 -i "$work/base.wav" -t "$seconds" -f s16le -ac 1 \
+    -ar 16000 - |
+    /usr/bin/time -v "$bin/listen" "$work/wav.model.json" --rate 16000 \
+      > "$work/listen-$seconds.jsonl" 2> "$work/listen-$seconds.time"
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/listen-$seconds.time")
+  user=$(awk -F': ' '/User time/ {print $2}' "$work/listen-$seconds.time")
+  lines=$(wc -l < "$work/listen-$seconds.jsonl")
+  rtf=$(python3 -c "print(f'{$user / $seconds:.4f}')")
+  echo "listen, $seconds s at 16 kHz: $lines predictions, peak RSS $rss kB, user $user s," \
+    "real-time factor $rtf"
+  [ "$lines" -ge $((seconds - 3)) ] || { echo "too few predictions"; exit 1; }
+  eval "rss_$seconds=$rss"
+done
+[ "$rss_3600" -le $((rss_360 + 4096)) ] || { echo "listen's memory grows with the stream"; exit 1; }
+rm -f "$work/base.wav"
+echo "formats, long recordings and the live stream: ok"

@@ -325,3 +325,59 @@ fn listen_reports_bad_input_and_keeps_going_through_silence() {
     assert!(started.elapsed().as_secs() < 120, "{:?}", started.elapsed());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Ctrl-C is a clean stop: with standard input still open, SIGINT flushes the last, partial
+/// window and exits 0, printing what closing the input would have printed.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_flushes_the_last_window() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir("listen", "ctrl-c");
+    let model = model_file(&dir);
+    let pcm = s16le(&quantize(&recording()[..RATE as usize * 9 / 2]));
+    let mut closed = example("listen");
+    closed.arg(&model).args(["--rate", "22050"]);
+    let want = lines(&with_input(closed, pcm.clone()));
+    assert_eq!(want.len(), 3, "{want:?}");
+    assert_eq!(want[2]["end"], 4.5);
+
+    let mut child = example("listen")
+        .arg(&model)
+        .args(["--rate", "22050"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        stdin.write_all(&pcm).unwrap();
+        stdin // kept open: only Ctrl-C ends the stream
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "listen ended early"
+        );
+        got.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    // The window [1, 4) is out, so all but the last 0.5 s was read; give it time for the rest.
+    let stdin = writer.join().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    for line in stdout.lines() {
+        got.push(serde_json::from_str::<Value>(&line.unwrap()).unwrap());
+    }
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert!(status.success(), "{status:?}");
+    assert_same_windows(&got, &want);
+    let _ = std::fs::remove_dir_all(dir);
+}

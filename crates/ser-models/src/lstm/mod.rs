@@ -44,7 +44,3 @@ pub use optimizer::AdamConfig;
 pub use recurrent::Workspace;
 pub use scalar::Scalar;
 pub use training::{EarlyStopping, History, SequenceSet, TrainOptions, train};
-
-// Links the system OpenBLAS that ndarray's `blas` feature calls through cblas.
-#[cfg(feature = "blas")]
-use blas_src as _;
