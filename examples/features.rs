@@ -45,7 +45,7 @@ use ser::cli::{PathLines, PrintError, print_line};
 use ser::data::corpus::non_utf8_bytes;
 use ser::features::FeatureSpec;
 use ser::models::FeatureConfig;
-use ser::pipeline::{PipelineError, PipelineSpec};
+use ser::pipeline::{PipelineSpec, file_features};
 
 /// The feature vector of each file as a table (JSON lines, CSV or Parquet), one row per file:
 /// `file`, `error`, then one column per feature. A file that fails gets a row with `error` set
@@ -94,7 +94,7 @@ struct Row {
 
 impl Row {
     fn of(config: &FeatureConfig, file: &Path) -> Self {
-        let features = extract(config, file).map_err(|e| e.to_string());
+        let features = file_features(config, file).map_err(|e| e.to_string());
         Self {
             file: file.to_owned(),
             features,
@@ -109,18 +109,6 @@ impl Row {
     fn value(&self, i: usize) -> Option<f32> {
         self.features.as_ref().ok().and_then(|v| v.get(i).copied())
     }
-}
-
-/// The clip vector of `file` loaded as `config` says; the typed errors name the file.
-fn extract(config: &FeatureConfig, file: &Path) -> Result<Vec<f32>, PipelineError> {
-    let audio = ser::audio::load(file, &config.load_options())?;
-    config
-        .spec
-        .extract(&audio.samples, audio.sample_rate)
-        .map_err(|source| PipelineError::FileFeatures {
-            path: file.to_owned(),
-            source,
-        })
 }
 
 /// What the rows are written under.

@@ -1,33 +1,19 @@
 //! `ser.extract`: the feature vector of every file, in parallel, one row per file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use numpy::{IntoPyArray, PyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use rayon::prelude::*;
 use ser_features::FeatureSpec;
-use ser_models::FeatureConfig;
-use ser_pipeline::{PipelineError, PipelineSpec};
+use ser_pipeline::{PipelineSpec, file_features};
 
 use crate::features::stack;
 
 /// What `extract` returns: column names, the rows (NaN where a file failed) and each file's
 /// error (None when it went through).
 type Extracted<'py> = (Vec<String>, Bound<'py, PyArray2<f32>>, Vec<Option<String>>);
-
-/// The clip vector of `file` loaded as `config` says (as the `features` example computes it);
-/// the error names the file.
-fn extract_one(config: &FeatureConfig, file: &Path) -> Result<Vec<f32>, PipelineError> {
-    let audio = ser_audio::load(file, &config.load_options())?;
-    config
-        .spec
-        .extract(&audio.samples, audio.sample_rate)
-        .map_err(|source| PipelineError::FileFeatures {
-            path: file.to_owned(),
-            source,
-        })
-}
 
 /// Runs `f` on a pool of `threads` threads, or on rayon's global pool (every core) for None.
 pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> PyResult<T> {
@@ -73,7 +59,7 @@ pub fn extract<'py>(
         with_threads(threads, || {
             paths
                 .par_iter()
-                .map(|p| extract_one(&config, p).map_err(|e| e.to_string()))
+                .map(|p| file_features(&config, p).map_err(|e| e.to_string()))
                 .collect()
         })
     })?;

@@ -233,11 +233,13 @@ pub fn zero_crossing_rate<'py>(
     frame_length: usize,
     hop_length: usize,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    let y = y.as_array().to_vec();
-    let out = py
-        .detach(|| ser_features::temporal::zero_crossing_rate(&y, frame_length, hop_length))
-        .map_err(errors::feature)?;
-    Ok(out.into_pyarray(py))
+    per_frame(
+        py,
+        y,
+        frame_length,
+        hop_length,
+        ser_features::temporal::zero_crossing_rate,
+    )
 }
 
 /// `librosa.feature.rms(y=y, frame_length=…, hop_length=…)`, `1 × frames`.
@@ -248,9 +250,20 @@ pub fn rms<'py>(
     frame_length: usize,
     hop_length: usize,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    per_frame(py, y, frame_length, hop_length, ser_features::temporal::rms)
+}
+
+/// A framewise measure of `y` computed without the GIL.
+fn per_frame<'py>(
+    py: Python<'py>,
+    y: PyReadonlyArray1<'py, f32>,
+    frame_length: usize,
+    hop_length: usize,
+    measure: fn(&[f32], usize, usize) -> ser_features::Result<Array2<f32>>,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let y = y.as_array().to_vec();
     let out = py
-        .detach(|| ser_features::temporal::rms(&y, frame_length, hop_length))
+        .detach(|| measure(&y, frame_length, hop_length))
         .map_err(errors::feature)?;
     Ok(out.into_pyarray(py))
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{PipelineError, Result};
 use crate::fold::{self, Combine, InnerScore, Member, StageInput};
 use crate::spec::{Normalisation, PipelineSpec};
+use ser_models::FeatureConfig;
 
 /// Rows kept by a self-training pipeline to refit on at prediction time: the normalised
 /// training features and their labels.
@@ -287,8 +288,7 @@ impl FittedPipeline {
     /// [`PipelineError::Audio`] naming the file when it cannot be loaded;
     /// [`PipelineError::FileFeatures`] when its features cannot be computed.
     pub fn features_of(&self, path: &Path) -> Result<Vec<f32>> {
-        let audio = ser_audio::load(path, &self.spec.features.load_options())?;
-        self.features_of_samples(&audio.samples, audio.sample_rate, path)
+        file_features(&self.spec.features, path)
     }
 
     /// The raw feature row of samples already loaded at `sample_rate`; `path` names them in
@@ -302,14 +302,7 @@ impl FittedPipeline {
         sample_rate: u32,
         path: &Path,
     ) -> Result<Vec<f32>> {
-        self.spec
-            .features
-            .spec
-            .extract(samples, sample_rate)
-            .map_err(|source| PipelineError::FileFeatures {
-                path: path.to_owned(),
-                source,
-            })
+        samples_features(&self.spec.features, samples, sample_rate, path)
     }
 
     /// A speaker's statistics from raw feature rows of that speaker's clips (no labels).
@@ -594,4 +587,35 @@ fn to_probabilities(mut s: Array2<f32>) -> Array2<f32> {
         }
     }
     s
+}
+
+/// The raw feature row of the file `path`, loaded and computed as `config` says (what a
+/// pipeline with these features reads from the file; the `features` example's rows).
+///
+/// # Errors
+/// [`PipelineError::Audio`] naming the file when it cannot be loaded;
+/// [`PipelineError::FileFeatures`] when its features cannot be computed.
+pub fn file_features(config: &FeatureConfig, path: &Path) -> Result<Vec<f32>> {
+    let audio = ser_audio::load(path, &config.load_options())?;
+    samples_features(config, &audio.samples, audio.sample_rate, path)
+}
+
+/// The raw feature row of samples already loaded at `sample_rate` as `config` says; `path`
+/// names them in errors.
+///
+/// # Errors
+/// [`PipelineError::FileFeatures`].
+pub fn samples_features(
+    config: &FeatureConfig,
+    samples: &[f32],
+    sample_rate: u32,
+    path: &Path,
+) -> Result<Vec<f32>> {
+    config
+        .spec
+        .extract(samples, sample_rate)
+        .map_err(|source| PipelineError::FileFeatures {
+            path: path.to_owned(),
+            source,
+        })
 }

@@ -24,7 +24,9 @@ mod stream;
 mod train;
 
 pub use error::{PipelineError, Result};
-pub use fitted::{FittedPipeline, Predictions, SpeakerContext, StatsSource, fit};
+pub use fitted::{
+    FittedPipeline, Predictions, SpeakerContext, StatsSource, file_features, fit, samples_features,
+};
 pub use fold::{InnerScore, softmax_mean};
 pub use model_file::{FORMAT_NAME, FORMAT_VERSION, MAX_MODEL_FILE_BYTES, read_limited};
 pub use predict::{
