@@ -1,6 +1,8 @@
 //! The librosa-compatible feature primitives behind `ser.feature` (the Python layer checks
 //! librosa's keywords, handles multi-channel input and composes these).
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use ndarray::{Array1, Array2, Axis};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -9,6 +11,7 @@ use ser_features::chroma::{chroma_filterbank, estimate_tuning};
 use ser_features::db::{DbParams, power_to_db as db_of};
 use ser_features::dct::dct_matrix;
 use ser_features::mel::{MelFilterbank, MelNorm, MelParams, mel_filterbank as mel_bank};
+use ser_features::mfcc::{Mfcc, MfccParams};
 use ser_features::pitch::{YinParams, yin as yin_of};
 use ser_features::{FeatureError, PreciseStft, Spectrogram};
 
@@ -352,4 +355,56 @@ pub fn stack(rows: &[Option<Vec<f32>>], width: usize) -> Array2<f32> {
         }
     }
     out
+}
+
+/// `librosa.feature.mfcc(y=y, sr=sr, n_mfcc=…, n_fft=…, hop_length=…, n_mels=…, fmin=…,
+/// fmax=…, htk=…)` with librosa's defaults for the rest (periodic Hann, centred, zero padded,
+/// power 2, Slaney mel, `power_to_db` with top_db 80, orthonormal DCT-II), `n_mfcc × frames`,
+/// through `ser_features`' `f32` MFCC plan, built once per parameter set: the fast path of
+/// `ser.feature.mfcc`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)] // librosa's keywords, one for one
+pub fn mfcc_plan<'py>(
+    py: Python<'py>,
+    y: PyReadonlyArray1<'py, f32>,
+    sr: u32,
+    n_mfcc: usize,
+    n_fft: usize,
+    hop_length: usize,
+    n_mels: usize,
+    fmin: f64,
+    fmax: Option<f64>,
+    htk: bool,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let params = MfccParams {
+        sample_rate: sr,
+        n_fft,
+        hop_length,
+        n_mels,
+        fmin,
+        fmax,
+        n_mfcc,
+        top_db: Some(80.0),
+        htk,
+    };
+    let y = y.as_array().to_vec();
+    let out = py
+        .detach(|| cached_mfcc(&params)?.process(&y))
+        .map_err(errors::feature)?;
+    Ok(out.into_pyarray(py))
+}
+
+/// The MFCC plan for `params`: the last eight parameter sets' plans are kept.
+fn cached_mfcc(params: &MfccParams) -> Result<Arc<Mfcc>> {
+    static PLANS: Mutex<Vec<(MfccParams, Arc<Mfcc>)>> = Mutex::new(Vec::new());
+    let mut plans = PLANS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, plan)) = plans.iter().find(|(p, _)| p == params) {
+        return Ok(Arc::clone(plan));
+    }
+    let plan = Arc::new(Mfcc::new(params)?);
+    if plans.len() == 8 {
+        plans.remove(0);
+    }
+    plans.push((params.clone(), Arc::clone(&plan)));
+    Ok(plan)
 }

@@ -34,6 +34,7 @@ fn _ser(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::onset_from_log_mel, m)?)?;
     m.add_function(wrap_pyfunction!(features::tempo, m)?)?;
     m.add_function(wrap_pyfunction!(features::yin, m)?)?;
+    m.add_function(wrap_pyfunction!(features::mfcc_plan, m)?)?;
     m.add_function(wrap_pyfunction!(extract::extract, m)?)?;
     m.add_function(wrap_pyfunction!(extract::feature_names, m)?)?;
     m.add_class::<pipeline::PyPipeline>()?;

@@ -33,6 +33,10 @@ def mel_filterbank(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: Optional
     """``librosa.filters.mel``."""
 def power_to_db(s: F32, ref_value: float, amin: float, top_db: Optional[float]) -> F32:
     """``librosa.power_to_db`` with a scalar reference."""
+def mfcc_plan(y: F32, sr: int, n_mfcc: int, n_fft: int, hop_length: int, n_mels: int, fmin: float, fmax: Optional[float], htk: bool) -> F32:
+    """librosa.feature.mfcc of 1-D ``y`` with librosa's spectrum defaults, through the cached
+    f32 MFCC plan (the fast path of ``ser.feature.mfcc``)."""
+    ...
 def dct_ortho(s: F32, n_out: int) -> F32:
     """First ``n_out`` orthonormal DCT-II coefficients of each column."""
 def chroma_from_power(s: F32, sr: int, n_fft: int, tuning: Optional[float] = None) -> F32:

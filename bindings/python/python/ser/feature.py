@@ -240,15 +240,30 @@ def mfcc(
     lift = _number(lifter, "lifter")
     if lift < 0:
         raise ValueError(f"lifter must be non-negative, got {lifter}")
-    if S is None:
-        mel = melspectrogram(
-            y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-            center=center, pad_mode=pad_mode, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
-            htk=htk, norm=mel_norm,
+    fast = (
+        S is None and y is not None and win_length in (None, n_fft) and window == "hann"
+        and center is True and pad_mode == "constant" and power == 2.0 and mel_norm == "slaney"
+        and isinstance(htk, bool)
+    )
+    if fast:
+        x = _signal(y)
+        fast = x.ndim == 1
+    if fast:
+        # librosa's defaults for the spectrum: one call to the Rust MFCC plan (f32 STFT).
+        out = _ser.mfcc_plan(
+            x, _rate(sr), n_mfcc, _count(n_fft, "n_fft"), _count(hop_length, "hop_length"),
+            _count(n_mels, "n_mels"), _number(fmin, "fmin"), _fmax(fmax), htk,
         )
-        S = power_to_db(mel)
-    spec = _matrix(S)
-    out = _channels(spec, lambda s: _ser.dct_ortho(s, n_mfcc), core=2)
+    else:
+        if S is None:
+            mel = melspectrogram(
+                y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                window=window, center=center, pad_mode=pad_mode, power=power, n_mels=n_mels,
+                fmin=fmin, fmax=fmax, htk=htk, norm=mel_norm,
+            )
+            S = power_to_db(mel)
+        spec = _matrix(S)
+        out = _channels(spec, lambda s: _ser.dct_ortho(s, n_mfcc), core=2)
     if lift > 0:
         li = np.sin(np.pi * np.arange(1, 1 + n_mfcc, dtype=out.dtype) / lift)
         out = out * (1 + (lift / 2) * li[:, None])
