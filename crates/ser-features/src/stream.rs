@@ -93,7 +93,7 @@ use crate::stft::{Stft, StftScratch, frame_count};
 
 /// Checks a chunk: the indices of [`check_signal`]'s errors are moved by `offset` (the samples
 /// before the chunk in the stream); an empty chunk passes.
-fn check_chunk(chunk: &[f32], offset: usize) -> Result<()> {
+pub(crate) fn check_chunk(chunk: &[f32], offset: usize) -> Result<()> {
     if chunk.is_empty() {
         return Ok(());
     }

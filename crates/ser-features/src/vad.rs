@@ -53,7 +53,6 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FeatureError, Result};
-use crate::signal::check_signal;
 
 /// The longest stretch searched for the quietest frame when a segment is cut at the maximum
 /// length (at most half of that length).
@@ -540,25 +539,7 @@ impl Vad {
     /// [`MAX_SAMPLE_MAGNITUDE`](crate::signal::MAX_SAMPLE_MAGNITUDE); the block is then
     /// ignored as a whole and the segmenter stays usable.
     pub fn push(&mut self, samples: &[f32]) -> Result<Vec<Segment>> {
-        if !samples.is_empty() {
-            let seen = self.seen;
-            check_signal(samples).map_err(|e| match e {
-                FeatureError::NonFiniteSample { index, value } => FeatureError::NonFiniteSample {
-                    index: seen + index,
-                    value,
-                },
-                FeatureError::SampleOutOfRange {
-                    index,
-                    value,
-                    limit,
-                } => FeatureError::SampleOutOfRange {
-                    index: seen + index,
-                    value,
-                    limit,
-                },
-                other => other,
-            })?;
-        }
+        crate::stream::check_chunk(samples, self.seen)?;
         let mut out = Vec::new();
         let frame_len = self.frame_len;
         for &x in samples {
