@@ -10,18 +10,20 @@
 //! `{"file": "...", "error": "..."}` and the others still print. Exit status 1 if any failed.
 //! A name that is not UTF-8 is written with U+FFFD and its bytes added as `"file_bytes"`.
 //! A reader that closes standard output ends the output quietly (status 0); any other write
-//! failure is reported (status 1).
+//! failure is reported (status 1). Files are read and summarised on every core (`RAYON_NUM_THREADS`
+//! sets how many); the lines come out in the order the files were given.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+use rayon::prelude::*;
 use ser::audio::{LoadOptions, load};
 use ser::cli::print_line;
 use ser::data::Emotion;
 use ser::data::corpus::non_utf8_bytes;
 use ser::data::synth::{SynthParams, synthesize, write_wav};
-use ser::features::{Mfcc, MfccParams};
+use ser::features::{Mfcc, MfccParams, MfccScratch};
 use serde_json::json;
 
 /// The study's 40 mean MFCCs of each file, one JSON object per line: `{"file", "mfcc_mean"}`,
@@ -39,11 +41,15 @@ struct Args {
     demo: Vec<bool>,
 }
 
-fn study_mfcc_mean(mfcc: &Mfcc, path: &Path) -> Result<Vec<f32>, String> {
+fn study_mfcc_mean(
+    mfcc: &Mfcc,
+    scratch: &mut MfccScratch,
+    path: &Path,
+) -> Result<Vec<f32>, String> {
     let audio = load(path, &LoadOptions::study()).map_err(|e| e.to_string())?;
     // Feature errors (e.g. a sample out of range) do not know the file: name it here.
     let mean = mfcc
-        .mean(&audio.samples)
+        .mean_with_scratch(&audio.samples, scratch)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(mean.to_vec())
 }
@@ -96,19 +102,30 @@ fn main() -> ExitCode {
         }
     };
     let mut failed = false;
-    for path in &files {
-        let mut line = match study_mfcc_mean(&mfcc, path) {
-            Ok(mean) => json!({ "file": path.to_string_lossy(), "mfcc_mean": mean }),
-            Err(error) => {
-                failed = true;
-                json!({ "file": path.to_string_lossy(), "error": error })
+    // Files are decoded, resampled and summarised on every core (rayon), a few per core at a
+    // time, and printed in the order given as each group completes.
+    for group in files.chunks(8 * rayon::current_num_threads().max(1)) {
+        let means: Vec<Result<Vec<f32>, String>> = group
+            .par_iter()
+            .map_init(
+                || mfcc.make_scratch(),
+                |scratch, path| study_mfcc_mean(&mfcc, scratch, path),
+            )
+            .collect();
+        for (path, mean) in group.iter().zip(means) {
+            let mut line = match mean {
+                Ok(mean) => json!({ "file": path.to_string_lossy(), "mfcc_mean": mean }),
+                Err(error) => {
+                    failed = true;
+                    json!({ "file": path.to_string_lossy(), "error": error })
+                }
+            };
+            if let (Some(bytes), Some(map)) = (non_utf8_bytes(path), line.as_object_mut()) {
+                map.insert("file_bytes".into(), json!(bytes));
             }
-        };
-        if let (Some(bytes), Some(map)) = (non_utf8_bytes(path), line.as_object_mut()) {
-            map.insert("file_bytes".into(), json!(bytes));
-        }
-        if let Err(e) = print_line(line) {
-            return e.exit_code("mfcc");
+            if let Err(e) = print_line(line) {
+                return e.exit_code("mfcc");
+            }
         }
     }
     if failed {

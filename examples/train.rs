@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example train -- --data DIR|MANIFEST --out MODEL [--preset robust|study]
 //!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
-//!     [--seed N] [--k K] [--c C] [--epochs N] [--cache DIR]
+//!     [--seed N] [--k K] [--c C] [--epochs N] [--validation F] [--cache DIR]
 //!     [--label-map FILE] [--speaker-from REGEX]
 //! ```
 //!
@@ -14,10 +14,10 @@
 //! prints them. The JSON's `source` (`folder`/`manifest`) and `scheme` say how it was read;
 //! `held_out` is `manifest split` when a manifest's `split` column gave the held-out rows.
 //!
-//! The preset (default `robust`) names every stage; `--model`, `--features`, `--k`, `--c` and
-//! `--epochs` replace only their own. Prints one JSON object: the random-split `accuracy`,
-//! `uar`, `macro_f1`, the `speaker_independent_uar` of the protocol `evaluate` runs on the same
-//! clips, the `preset`, the whole `spec`, the model file as `out` (text; `out_bytes` added when
+//! The preset (default `robust`) names every stage; `--model`, `--features`, `--k`, `--c`,
+//! `--epochs` and `--validation` replace only their own. Prints one JSON object: the
+//! random-split `accuracy`, `uar`, `macro_f1`, the `speaker_independent_uar` of the protocol
+//! `evaluate` runs on the same clips, the `preset`, the whole `spec`, the model file as `out` (text; `out_bytes` added when
 //! its name is not UTF-8), and counts. Skipped files go to stderr. A reader that closes
 //! standard output ends it quietly (status 0, the model file written); any other write failure
 //! is an error (status 1).
@@ -68,6 +68,10 @@ struct Args {
     /// LSTM epochs (≥ 1; default: the preset's).
     #[arg(long)]
     epochs: Option<usize>,
+    /// Fraction of the LSTM's training rows held out to keep the best epoch, in [0, 1); 0
+    /// trains on all of them, the training loss picking the epoch (default: the preset's, 0.2).
+    #[arg(long, value_name = "FRACTION")]
+    validation: Option<f64>,
     /// Folder caching feature vectors between runs (keyed by file bytes and configuration).
     #[arg(long)]
     cache: Option<PathBuf>,
@@ -112,6 +116,9 @@ fn spec_of(args: &Args) -> Result<PipelineSpec, ser::pipeline::PipelineError> {
     }
     if let Some(e) = args.epochs {
         spec.model.lstm_epochs = e;
+    }
+    if let Some(v) = args.validation {
+        spec.model.lstm_validation = v;
     }
     if let Some(s) = args.seed {
         spec.seed = s;

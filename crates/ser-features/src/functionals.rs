@@ -43,6 +43,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 use crate::db::{clamp_top_db, max_of};
 use crate::error::{FeatureError, Result};
+use crate::mel::dot;
 use crate::mfcc::{Mfcc, MfccParams};
 use crate::pitch::{AutocorrPitch, AutocorrPitchParams, AutocorrPitchScratch};
 use crate::spectrogram::Spectrogram;
@@ -177,8 +178,8 @@ impl FunctionalsParams {
 /// The bins and the tilt regressor of the spectral balance, fixed by rate and FFT length.
 #[derive(Debug, Clone, PartialEq)]
 struct Bands {
-    /// Hz per bin.
-    bin_hz: f32,
+    /// Frequency of each bin, Hz (the centroid's weights).
+    bin_freqs: Vec<f32>,
     /// Bins nearest 50, 100, 1000, 2000 and 5000 Hz (at most the last bin).
     b50: usize,
     b100: usize,
@@ -205,7 +206,7 @@ impl Bands {
         let xs_centred: Vec<f32> = xs.iter().map(|x| x - xm).collect();
         let sxx = xs_centred.iter().map(|d| d.powi(2)).sum();
         Self {
-            bin_hz,
+            bin_freqs: (0..n_bins).map(|k| k as f32 * bin_hz).collect(),
             b50,
             b100,
             b1k,
@@ -217,10 +218,9 @@ impl Bands {
     }
 
     /// Log centroid, tilt, alpha ratio, Hammarberg index and flatness of one power frame (no
-    /// allocation: the per-bin values are recomputed where a pass needs them, in the same order).
+    /// allocation; sums in eight lanes, one logarithm per bin).
     fn of(&self, col: &[f32]) -> [f32; 5] {
         let Self {
-            bin_hz,
             b50,
             b100,
             b1k,
@@ -229,29 +229,27 @@ impl Bands {
             ..
         } = *self;
         let total: f32 = sum(col) + 1e-12;
-        let centroid: f32 = col
-            .iter()
-            .enumerate()
-            .map(|(k, &p)| k as f32 * bin_hz * p)
-            .sum::<f32>()
-            / total;
+        let centroid = dot(col, &self.bin_freqs) / total;
         let band = b100..=b5k;
         let n = band.clone().count();
-        let db = |k: usize| 10.0 * (col[k] + 1e-12).log10();
-        let dm = mean_of(band.clone().map(db), n);
-        let sxy: f32 = self
-            .xs_centred
-            .iter()
-            .zip(band.clone())
-            .map(|(x, k)| x * (db(k) - dm))
-            .sum();
+        // One logarithm per bin serves the tilt's regression and the flatness's geometric mean:
+        // Σ x·(dB − mean) = Σ x·dB − mean·Σ x, and the mean of ln p is the mean dB · ln 10 / 10.
+        let (mut sum_db, mut sx, mut sx_db) = (0f64, 0f64, 0f64);
+        for (&x, k) in self.xs_centred.iter().zip(band.clone()) {
+            let db = f64::from(10.0 * (col[k] + 1e-12).log10());
+            sum_db += db;
+            sx += f64::from(x);
+            sx_db += f64::from(x) * db;
+        }
+        let dm = (sum_db / n.max(1) as f64) as f32;
+        let sxy = (sx_db - f64::from(dm) * sx) as f32;
         let tilt = if self.sxx > 0.0 { sxy / self.sxx } else { 0.0 };
-        let low: f32 = (b50..b1k).map(|k| col[k]).sum::<f32>() + 1e-12;
-        let high: f32 = (b1k..=b5k).map(|k| col[k]).sum::<f32>() + 1e-12;
+        let low = sum(&col[b50..b1k]) + 1e-12;
+        let high = sum(&col[b1k..=b5k]) + 1e-12;
         let max_low = (0..b2k).map(|k| col[k]).fold(0.0, f32::max) + 1e-12;
         let max_high = (b2k..=b5k).map(|k| col[k]).fold(0.0, f32::max) + 1e-12;
-        let geo = (band.clone().map(|k| (col[k] + 1e-12).ln()).sum::<f32>() / n as f32).exp();
-        let ari = band.map(|k| col[k] + 1e-12).sum::<f32>() / n as f32;
+        let geo = (dm * (std::f32::consts::LN_10 / 10.0)).exp();
+        let ari = (sum(&col[band]) + n as f32 * 1e-12) / n as f32;
         [
             (centroid + 1.0).log2(),
             tilt,
@@ -550,9 +548,20 @@ impl Functionals {
     }
 }
 
-/// Sum in order (the frame energy's definition; `ndarray`'s `sum` may reorder).
+/// Sum in eight interleaved lanes, then pairwise (vectorised; one fixed order, so the offline
+/// and streamed frame rows agree bit for bit).
 fn sum(values: &[f32]) -> f32 {
-    values.iter().fold(0.0, |acc, &v| acc + v)
+    let mut lanes = [0f32; 8];
+    let chunks = values.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))
+        + tail
 }
 
 /// Mean accumulated in `f64`; 0 for no values.

@@ -13,6 +13,7 @@ use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
 use crate::error::{FeatureError, Result};
+use crate::mel::dot;
 use crate::signal::check_signal;
 
 /// YIN parameters; defaults are the study's (fmin 65 Hz, fmax 600 Hz) with librosa's others.
@@ -499,18 +500,24 @@ impl AutocorrPitch {
             return None;
         }
         let a = &x[start..start + win];
-        let e0: f32 = a.iter().map(|v| v * v).sum();
+        let e0 = dot(a, a);
         if e0 <= 1e-8 {
             return None;
         }
-        for (lag, rv) in r.iter_mut().enumerate().take(max_lag + 2).skip(min_lag - 1) {
-            let b = &x[start + lag..start + lag + win];
-            // One pass for both sums (each still summed in order).
-            let (num, eb) = a
-                .iter()
-                .zip(b)
-                .fold((0f32, 0f32), |(n, e), (p, q)| (n + p * q, e + q * q));
-            *rv = num / (e0 * eb).sqrt().max(1e-12);
+        // The shifted window's energy slides with the lag: one sample in, one out, kept in f64
+        // so the running sum does not drift from the direct one (relative error ~1e-15).
+        let square = |v: f32| f64::from(v) * f64::from(v);
+        let first = min_lag - 1;
+        let mut eb: f64 = x[start + first..start + first + win]
+            .iter()
+            .map(|&v| square(v))
+            .sum();
+        for (lag, rv) in r.iter_mut().enumerate().take(max_lag + 2).skip(first) {
+            if lag > first {
+                eb += square(x[start + lag + win - 1]) - square(x[start + lag - 1]);
+            }
+            let num = dot(a, &x[start + lag..start + lag + win]);
+            *rv = num / (e0 * eb.max(0.0) as f32).sqrt().max(1e-12);
         }
         let best = (min_lag..=max_lag)
             .map(|l| r[l])

@@ -30,10 +30,18 @@ pub(crate) enum Candidate {
     },
     Lstm {
         epochs: usize,
+        /// Validation fraction (files written before it was recorded used the study's).
+        #[serde(default = "study_validation")]
+        validation: f64,
     },
     /// The one model of a version-1 model file: its hyper-parameters were not recorded, so it
     /// cannot be refitted.
     Imported,
+}
+
+/// The study network's validation fraction ([`LstmParams::study`]).
+pub(crate) fn study_validation() -> f64 {
+    LstmParams::study().validation_fraction()
 }
 
 impl Candidate {
@@ -41,7 +49,9 @@ impl Candidate {
         match self {
             Candidate::Svm { c, multi } => format!("C={c} {}", scheme_name(multi)),
             Candidate::Knn { k } => format!("k={k}"),
-            Candidate::Lstm { epochs } => format!("epochs={epochs}"),
+            Candidate::Lstm { epochs, validation } => {
+                format!("epochs={epochs} validation={validation}")
+            }
             Candidate::Imported => "imported".into(),
         }
     }
@@ -101,8 +111,9 @@ impl Member {
                 .fit(&set)?
                 .into(),
             Candidate::Knn { k } => Knn::params().k(k.min(tr.nrows())).fit(&set)?.into(),
-            Candidate::Lstm { epochs } => LstmParams::study()
+            Candidate::Lstm { epochs, validation } => LstmParams::study()
                 .epochs(epochs)
+                .validation_split(validation)
                 .seed(seed)
                 .fit(&set)?
                 .into(),
@@ -378,6 +389,7 @@ pub(crate) fn fit_stage(spec: &PipelineSpec, input: &StageInput<'_>) -> Result<M
     if spec.model.kind == ModelChoice::Lstm {
         let cand = Candidate::Lstm {
             epochs: spec.model.lstm_epochs,
+            validation: spec.model.lstm_validation,
         };
         return Ok(ModelStage {
             members: vec![Member::fit(cand, x, y, n_classes, spec.scaler, spec.seed)?],

@@ -297,6 +297,11 @@ pub struct ModelSpec {
     pub inner_folds: usize,
     /// LSTM training epochs (best validation-loss weights kept).
     pub lstm_epochs: usize,
+    /// Fraction of the LSTM's training rows held out to pick the best epoch's weights, in
+    /// `[0, 1)` (default, and for specs written before the field existed: the study network's
+    /// 0.2); 0 trains on every row and the training loss picks the epoch.
+    #[serde(default = "crate::fold::study_validation")]
+    pub lstm_validation: f64,
 }
 
 /// Self-training on unlabelled clips: each round refits every model on the training rows plus
@@ -409,6 +414,7 @@ impl PipelineSpec {
                     inner: InnerProtocol::Auto,
                     inner_folds: 4,
                     lstm_epochs: 50,
+                    lstm_validation: crate::fold::study_validation(),
                 },
                 self_training: SelfTraining {
                     rounds: 1,
@@ -429,6 +435,7 @@ impl PipelineSpec {
                     inner: InnerProtocol::Auto,
                     inner_folds: 4,
                     lstm_epochs: 50,
+                    lstm_validation: crate::fold::study_validation(),
                 },
                 self_training: SelfTraining {
                     rounds: 0,
@@ -485,6 +492,12 @@ impl PipelineSpec {
         }
         if m.kind == ModelChoice::Lstm && m.lstm_epochs == 0 {
             return bad("epochs", "must be ≥ 1".into());
+        }
+        if !(0.0..1.0).contains(&m.lstm_validation) {
+            return bad(
+                "validation",
+                format!("{} must be in [0, 1)", m.lstm_validation),
+            );
         }
         let st = self.self_training;
         if !(st.fraction.is_finite() && st.fraction > 0.0 && st.fraction <= 1.0) {
@@ -619,6 +632,29 @@ mod tests {
         assert_eq!(setting(&|s| s.features.offset = f64::NAN), "offset");
         assert_eq!(setting(&|s| s.features.sample_rate = 1), "sample rate");
         assert_eq!(setting(&|s| s.model.inner_folds = 1), "inner folds");
+        assert_eq!(setting(&|s| s.model.lstm_validation = 1.0), "validation");
+        assert_eq!(
+            setting(&|s| s.model.lstm_validation = f64::NAN),
+            "validation"
+        );
+    }
+
+    #[test]
+    fn specs_written_before_the_validation_fraction_read_the_study_value() {
+        let mut spec = PipelineSpec::preset(Preset::Study);
+        spec.model.lstm_validation = 0.0;
+        let mut json = serde_json::to_value(&spec).unwrap();
+        let model = json["model"].as_object_mut().unwrap();
+        assert_eq!(
+            model.remove("lstm_validation"),
+            Some(serde_json::json!(0.0))
+        );
+        let old: PipelineSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(old.model.lstm_validation, 0.2);
+        assert_eq!(
+            old.model.lstm_validation,
+            ser_models::lstm::LstmParams::study().validation_fraction()
+        );
     }
 
     #[test]

@@ -168,10 +168,16 @@ impl LstmParams {
         self
     }
 
-    /// Fraction of training samples held out for validation (stratified), in `[0, 1)`.
+    /// Fraction of training samples held out for validation (stratified), in `[0, 1)`. With 0
+    /// every sample trains and the training loss stands in for the validation loss.
     pub fn validation_split(mut self, fraction: f64) -> Self {
         self.train.validation_split = fraction;
         self
+    }
+
+    /// The validation fraction set ([`LstmParams::validation_split`]; 0.2 for the study).
+    pub fn validation_fraction(&self) -> f64 {
+        self.train.validation_split
     }
 
     /// Early stopping on the validation loss (`None`: run every epoch).
