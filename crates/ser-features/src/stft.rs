@@ -6,9 +6,9 @@
 //! path allocates nothing.
 //!
 //! For an even `n_fft` a frame is transformed as `n_fft / 2` complex samples (even samples real,
-//! odd ones imaginary) with rustfft, then split into the real signal's spectrum by one pass over
-//! separate real/imaginary arrays that the compiler vectorises; the power spectrum comes out of
-//! that same pass. An odd `n_fft` uses a full-length complex FFT.
+//! odd ones imaginary) with rustfft, then split into the real signal's spectrum by one pass that
+//! makes bins `k` and `n_fft/2 − k` together, four pairs per step, which the compiler vectorises;
+//! the power spectrum comes out of that same pass. An odd `n_fft` uses a full-length complex FFT.
 
 use std::sync::Arc;
 
@@ -80,16 +80,6 @@ pub struct StftScratch {
     buf: Vec<Complex<f32>>,
     fft: Vec<Complex<f32>>,
     spectrum: Vec<Complex<f32>>,
-    soa: SplitScratch,
-}
-
-/// Real and imaginary parts of the half-length transform `Z[k]` and of `Z[(M − k) mod M]`.
-#[derive(Debug, Clone)]
-struct SplitScratch {
-    zr: Vec<f32>,
-    zi: Vec<f32>,
-    rr: Vec<f32>,
-    ri: Vec<f32>,
 }
 
 impl Stft {
@@ -163,12 +153,6 @@ impl Stft {
             buf: vec![Complex::default(); fft_len],
             fft: vec![Complex::default(); self.fft.get_inplace_scratch_len()],
             spectrum: vec![Complex::default(); n_bins],
-            soa: SplitScratch {
-                zr: vec![0.0; self.cos.len()],
-                zi: vec![0.0; self.cos.len()],
-                rr: vec![0.0; self.cos.len()],
-                ri: vec![0.0; self.cos.len()],
-            },
         }
     }
 
@@ -242,7 +226,7 @@ impl Stft {
                 *p = c.re * c.re + c.im * c.im;
             }
         } else {
-            self.split_power(&scratch.buf, &mut scratch.soa, power);
+            self.split_power(&scratch.buf, power);
         }
     }
 
@@ -311,41 +295,51 @@ impl Stft {
         }
     }
 
-    /// [`Stft::split`] straight to the power spectrum, in passes over separate real and
-    /// imaginary arrays (forward, and reversed for `Z[M−k]`) so that each one vectorises.
-    fn split_power(&self, z: &[Complex<f32>], soa: &mut SplitScratch, power: &mut [f32]) {
+    /// [`Stft::split`] straight to the power spectrum. Bins `k` and `M − k` share their inputs
+    /// (`E`, `O` of one are ± those of the other), so they are made together, four pairs at a
+    /// time straight from the interleaved transform: the `k` side read forwards, the `M − k`
+    /// side backwards, each four-lane group reversed in registers, so the loop vectorises with no
+    /// deinterleaved or reversed copies. The `½` of `E` and `O` is left out and the squares
+    /// scaled by `¼` instead (exact: powers of two).
+    fn split_power(&self, z: &[Complex<f32>], power: &mut [f32]) {
         let m = self.cos.len();
-        let SplitScratch { zr, zi, rr, ri } = soa;
-        for ((c, r), i) in z.iter().zip(zr.iter_mut()).zip(zi.iter_mut()) {
-            *r = c.re;
-            *i = c.im;
+        // Pairs (k, m − k) for k in 1..=m/2; the first `span` of them four at a time, keeping
+        // the two sides apart (k < m/2 + 1 ≤ m − k), the rest (at most four) one by one.
+        let half = m / 2;
+        let span = 4 * (half.saturating_sub(1) / 4);
+        let (lo, hi) = power.split_at_mut(half + 1);
+        let j0 = m - span; // lowest `m − k` of the grouped pairs
+        let k_side = z[1..1 + span]
+            .chunks_exact(4)
+            .zip(self.cos[1..1 + span].chunks_exact(4))
+            .zip(self.sin[1..1 + span].chunks_exact(4))
+            .zip(lo[1..1 + span].chunks_exact_mut(4));
+        let j_side = z[j0..m]
+            .rchunks_exact(4)
+            .zip(hi[j0 - half - 1..m - half - 1].rchunks_exact_mut(4));
+        for ((((a, c), s), pk), (b, pj)) in k_side.zip(j_side) {
+            let mut out_k = [0f32; 4];
+            let mut out_j = [0f32; 4];
+            for l in 0..4 {
+                let (a, b) = (a[l], b[3 - l]);
+                let (xk, xj) = pair_power(a.re, a.im, b.re, b.im, c[l], s[l]);
+                out_k[l] = xk;
+                out_j[3 - l] = xj;
+            }
+            pk.copy_from_slice(&out_k);
+            pj.copy_from_slice(&out_j);
         }
-        // rr[k] = zr[(m − k) mod m]: zr[0], then zr[m−1], zr[m−2], …
-        rr[0] = zr[0];
-        ri[0] = zi[0];
-        for (d, &s) in rr[1..].iter_mut().zip(zr[1..].iter().rev()) {
-            *d = s;
-        }
-        for (d, &s) in ri[1..].iter_mut().zip(zi[1..].iter().rev()) {
-            *d = s;
-        }
-        let iter = power[..m]
-            .iter_mut()
-            .zip(zr.iter().zip(zi.iter()))
-            .zip(rr.iter().zip(ri.iter()))
-            .zip(self.cos.iter().zip(self.sin.iter()));
-        for (((p, (&ar, &ai)), (&br, &bi)), (&c, &s)) in iter {
-            let e_re = 0.5 * (ar + br);
-            let e_im = 0.5 * (ai - bi);
-            let o_re = 0.5 * (ai + bi);
-            let o_im = -0.5 * (ar - br);
-            let x_re = e_re + c * o_re + s * o_im;
-            let x_im = e_im + c * o_im - s * o_re;
-            *p = x_re * x_re + x_im * x_im;
+        for k in 1 + span..=half {
+            let j = m - k;
+            let (a, b) = (z[k], z[j]);
+            let (xk, xj) = pair_power(a.re, a.im, b.re, b.im, self.cos[k], self.sin[k]);
+            // Bin m/2 of an even `m` pairs with itself: the `k` formula, as `split` has it.
+            power[j] = xj;
+            power[k] = xk;
         }
         // X[0] is real (x_im above cancels only up to rounding); X[m] = E[0] − O[0].
-        power[0] = (zr[0] + zi[0]).powi(2);
-        power[m] = (zr[0] - zi[0]).powi(2);
+        power[0] = (z[0].re + z[0].im).powi(2);
+        power[m] = (z[0].re - z[0].im).powi(2);
     }
 
     /// Windowed frame `t` of the zero-padded, centred signal, packed for the FFT: for an even
@@ -446,6 +440,25 @@ impl Stft {
         }
         Ok(out)
     }
+}
+
+/// `|X[k]|²` and `|X[M − k]|²` from `a = Z[k]`, `b = Z[M − k]` and `(c, s)` the twiddle of `k`
+/// (see [`Stft::split`]), computed with `E` and `O` doubled (the `½` dropped) and the squares
+/// scaled by `¼`; `X[M − k]` reuses `E` and `O` of bin `k` (its own are their conjugates).
+#[inline(always)]
+fn pair_power(ar: f32, ai: f32, br: f32, bi: f32, c: f32, s: f32) -> (f32, f32) {
+    let e_re = ar + br;
+    let e_im = ai - bi;
+    let o_re = ai + bi;
+    let o_im = br - ar;
+    let p = c * o_re + s * o_im;
+    let q = c * o_im - s * o_re;
+    let (k_re, k_im) = (e_re + p, e_im + q);
+    let (j_re, j_im) = (e_re - p, q - e_im);
+    (
+        0.25 * (k_re * k_re + k_im * k_im),
+        0.25 * (j_re * j_re + j_im * j_im),
+    )
 }
 
 /// One-shot power spectrogram (builds a plan; prefer [`Stft`] for many clips).
