@@ -300,7 +300,8 @@ fn write_text(
             sink.line(&csv_header(table))?;
         }
         let mut ok = true;
-        for chunk in files.chunks(4 * rayon::current_num_threads().max(1)) {
+        // Groups of 32 files per core: long enough that a slow file rarely idles the others.
+        for chunk in files.chunks(32 * rayon::current_num_threads().max(1)) {
             let rows: Vec<Row> = chunk.par_iter().map(|f| Row::of(config, f)).collect();
             for row in &rows {
                 ok &= row.features.is_ok();

@@ -7,9 +7,11 @@
 //!
 //! The response is that of a Kaiser-windowed sinc shaped after soxr's "HQ" recipe
 //! (librosa's default): flat (< 0.001 dB) to 0.92 × the lower Nyquist and −3 dB at 0.95, as
-//! soxr HQ measures, then −67 dB at 0.99 and more than 149 dB of attenuation from 1.0 on
-//! (soxr HQ measures 128–145 dB there, depending on the ratio). That filter is long (230
-//! lower-rate samples), so it is applied the way soxr applies its own, by blocks of FFT
+//! soxr HQ measures. Beyond, the kernel depends on the ratio, as soxr's stop band does: the one
+//! fitted to soxr's measured response (−60 dB at 0.99, 133 dB from 1.0 on; the closest to
+//! soxr's output) wherever soxr resamples in one polyphase stage, and, when downsampling by 2
+//! or more (where soxr's half-band stages reach 134–145 dB), one with 150 dB sidelobes (−67 dB
+//! at 0.99). Either filter is long (200–230 lower-rate samples), so it is applied the way soxr applies its own, by blocks of FFT
 //! (overlap-save), which also change the rate by a small integer factor: up by 2 (or by the
 //! exact ratio), or down by `⌊from / 2·to⌋` (or by the exact ratio). The signal then occupies
 //! at most a quarter of the intermediate rate, so the remaining fractional step is made by a
