@@ -1002,6 +1002,7 @@ fn dot2(a: &[f32], b: &[f32], w: &[f32]) -> (f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Response;
 
     #[test]
     fn kernel_window_series_matches_bessel() {
@@ -1223,63 +1224,12 @@ mod tests {
         assert!(plan.process(&[]).is_empty());
     }
 
-    /// Amplitude of the sinusoid at `freq` Hz in `y` (sampled at `rate`), fitted by least
-    /// squares over all but `margin` samples at each end together with sinusoids at the `other`
-    /// frequencies (so that a strong tone near `freq` does not leak into it).
-    fn amplitude(y: &[f32], freq: f64, other: &[f64], rate: u32, margin: usize) -> f64 {
-        let freqs: Vec<f64> = std::iter::once(freq).chain(other.iter().copied()).collect();
-        let k = 2 * freqs.len();
-        let mut a = vec![vec![0.0f64; k + 1]; k];
-        let mut basis = vec![0.0f64; k];
-        for (n, &v) in y.iter().enumerate().take(y.len() - margin).skip(margin) {
-            for (j, f) in freqs.iter().enumerate() {
-                let (s, c) =
-                    (2.0 * std::f64::consts::PI * f / f64::from(rate) * n as f64).sin_cos();
-                basis[2 * j] = s;
-                basis[2 * j + 1] = c;
-            }
-            for r in 0..k {
-                for c in 0..k {
-                    a[r][c] += basis[r] * basis[c];
-                }
-                a[r][k] += basis[r] * f64::from(v);
-            }
-        }
-        // Gauss-Jordan elimination with partial pivoting.
-        for col in 0..k {
-            let pivot = (col..k)
-                .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
-                .unwrap_or(col);
-            a.swap(col, pivot);
-            let pivot_row = a[col].clone();
-            for (r, row) in a.iter_mut().enumerate() {
-                if r != col {
-                    let factor = row[col] / pivot_row[col];
-                    for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
-                        *x -= factor * p;
-                    }
-                }
-            }
-        }
-        (a[0][k] / a[0][0]).hypot(a[1][k] / a[1][1])
-    }
-
-    fn tone(freq: f64, rate: u32, len: usize) -> Vec<f32> {
-        (0..len)
-            .map(|n| (2.0 * std::f64::consts::PI * freq * n as f64 / f64::from(rate)).sin() as f32)
-            .collect()
-    }
-
-    /// Tones through the resampler, as the `resample` bench and the Python script measuring
-    /// soxr measure them (1 s tones, amplitudes fitted by least squares): the pass-band ripple
-    /// (largest |gain| of 90 tones up to 0.9 × the lower Nyquist) and the stop-band
-    /// attenuation (weakest rejection of the alias of 119 tones from the output's Nyquist to
-    /// twice it, or of the image of 120 tones up to 0.999 × the input's Nyquist when
-    /// upsampling) are at least as good as soxr HQ's, measured the same way (soxr 0.5:
+    /// The measured response ([`Resampler::measure_response`]: 1 s tones, amplitudes fitted
+    /// by least squares, as the `resample` bench prints it and the Python script measuring
+    /// soxr measures it) is at least as good as soxr HQ's, measured the same way (soxr 0.5:
     /// 24 414 → 22 050 6.0e-3 dB, 132.5 dB; 44 100 → 22 050 2.7e-6 dB, 144.7 dB;
     /// 48 000 → 16 000 2.8e-6 dB, 128.2 dB; 44 100 → 16 000 8.1e-3 dB, 134.1 dB;
-    /// 16 000 → 22 050 7.0e-3 dB, 134.6 dB; an image is fitted jointly with its
-    /// tone, which is in the output too).
+    /// 16 000 → 22 050 7.0e-3 dB, 130.6 dB over the 240 image tones).
     #[test]
     fn tones_meet_soxr_hq_ripple_and_stop_band() {
         // (from, to, soxr HQ's ripple dB, soxr HQ's attenuation dB)
@@ -1292,38 +1242,10 @@ mod tests {
             // over the 240 used here for upsampling (ours: 134.5 dB on both).
             (16_000, 22_050, 7.0e-3, 130.6),
         ] {
-            let plan = Resampler::plan(from, to).expect("plan");
-            let low = f64::from(from.min(to)) / 2.0;
-            let len = from as usize;
-            let margin = to as usize / 20;
-            let mut ripple = 0f64;
-            for i in 0..90 {
-                let f = (0.01 + 0.89 * f64::from(i) / 89.0) * low;
-                let y = plan.process(&tone(f, from, len));
-                ripple = ripple.max(20.0 * amplitude(&y, f, &[], to, margin).log10().abs());
-            }
-            let mut attenuation = f64::INFINITY;
-            // 119 tones from the Nyquist up (the top excluded), 240 below it when upsampling.
-            let tones = if to > from { 240 } else { 119 };
-            for i in 0..tones {
-                let (f, alias) = if to < from {
-                    // From the output's Nyquist to twice it (or the input's Nyquist).
-                    let top = (f64::from(from) / 2.0).min(f64::from(to)) / (f64::from(to) / 2.0);
-                    let f = (1.0 + (top - 1.0) * f64::from(i) / 119.0) * f64::from(to) / 2.0;
-                    (f, (f - f64::from(to) * (f / f64::from(to)).round()).abs())
-                } else {
-                    let f = (0.02 + 0.979 * f64::from(i) / 239.0) * low;
-                    (f, f64::from(from) - f)
-                };
-                if alias >= f64::from(to) / 2.0 || f >= f64::from(from) / 2.0 {
-                    continue;
-                }
-                let y = plan.process(&tone(f, from, len));
-                // When upsampling, the tone itself is in the output too: fitted with its image.
-                let others = if to > from { vec![f] } else { Vec::new() };
-                let level = amplitude(&y, alias, &others, to, margin).max(1e-15);
-                attenuation = attenuation.min(-20.0 * level.log10());
-            }
+            let Response {
+                ripple_db: ripple,
+                stop_band_db: attenuation,
+            } = Resampler::plan(from, to).expect("plan").measure_response();
             println!("{from} -> {to}: ripple {ripple:.2e} dB, stop band {attenuation:.1} dB");
             assert!(ripple <= ripple_bound, "{from}->{to}: ripple {ripple} dB");
             assert!(

@@ -188,6 +188,8 @@ struct Bands {
     b5k: usize,
     /// log₂ frequency of bins `b100 ..= b5k`, centred on their mean.
     xs_centred: Vec<f32>,
+    /// Σ of the centred regressor, in `f64` (zero but for rounding).
+    sx: f64,
     /// Σ of the squared centred regressor.
     sxx: f32,
 }
@@ -212,6 +214,7 @@ impl Bands {
             b1k,
             b2k,
             b5k,
+            sx: xs_centred.iter().map(|&x| f64::from(x)).sum(),
             xs_centred,
             sxx,
         }
@@ -234,15 +237,14 @@ impl Bands {
         let n = band.clone().count();
         // One logarithm per bin serves the tilt's regression and the flatness's geometric mean:
         // Σ x·(dB − mean) = Σ x·dB − mean·Σ x, and the mean of ln p is the mean dB · ln 10 / 10.
-        let (mut sum_db, mut sx, mut sx_db) = (0f64, 0f64, 0f64);
+        let (mut sum_db, mut sx_db) = (0f64, 0f64);
         for (&x, k) in self.xs_centred.iter().zip(band.clone()) {
             let db = f64::from(10.0 * (col[k] + 1e-12).log10());
             sum_db += db;
-            sx += f64::from(x);
             sx_db += f64::from(x) * db;
         }
         let dm = (sum_db / n.max(1) as f64) as f32;
-        let sxy = (sx_db - f64::from(dm) * sx) as f32;
+        let sxy = (sx_db - f64::from(dm) * self.sx) as f32;
         let tilt = if self.sxx > 0.0 { sxy / self.sxx } else { 0.0 };
         let low = sum(&col[b50..b1k]) + 1e-12;
         let high = sum(&col[b1k..=b5k]) + 1e-12;
