@@ -5,7 +5,7 @@
 //! cargo run --release --example evaluate -- --data DIR|MANIFEST
 //!     [--protocol split|kfold:K|loso|group-kfold:K|manifest]
 //!     [--preset robust|study] [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
-//!     [--norm none|speaker|speaker-center] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
+//!     [--norm none|speaker|speaker-center] [--cold global|fallback] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
 //!     [--inner auto|rows|text|voices|reverse] [--select ensemble|inner]
 //!     [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
 //!     [--seed N] [--cache DIR | --no-cache] [--dump FILE] [--allow-leakage]
@@ -35,7 +35,8 @@ use ser::data::{CorpusOptions, LabelMap, Progress, SpeakerPattern};
 use ser::evaluate::{EvalOptions, Protocol, evaluate_dir, evaluate_multi};
 use ser::features::FeatureSpec;
 use ser::pipeline::{
-    InnerProtocol, ModelChoice, Normalisation, PipelineSpec, Preset, Selection, parse_scheme,
+    ColdModel, InnerProtocol, ModelChoice, Normalisation, PipelineSpec, Preset, Selection,
+    parse_scheme,
 };
 
 #[derive(Parser, Debug)]
@@ -72,6 +73,11 @@ struct Args {
     /// none | speaker | speaker-center (default: the preset's).
     #[arg(long)]
     norm: Option<Normalisation>,
+    /// How a per-speaker pipeline predicts a clip of no known speaker (the JSON's `cold`
+    /// figures): global (a model stage fitted without speaker normalisation) | fallback (a
+    /// typical training speaker's statistics). Default: the preset's.
+    #[arg(long)]
+    cold: Option<ColdModel>,
     /// SVM C values, comma separated, each > 0 (default: the preset's).
     #[arg(long)]
     c: Option<String>,
@@ -152,6 +158,9 @@ fn spec_of(args: &Args) -> Result<PipelineSpec, Box<dyn std::error::Error>> {
     }
     if let Some(n) = args.norm {
         spec.normalisation = n;
+    }
+    if let Some(c) = args.cold {
+        spec.cold = c;
     }
     if let Some(c) = &args.c {
         spec.model.c_grid = c

@@ -13,7 +13,9 @@
 //!   probability (the model's class order, summing to 1), `emotion` the most probable class,
 //!   `normalisation` where the speaker statistics came from: `"none"` (the pipeline has no
 //!   per-speaker normalisation), `"speaker-clips"`, `"same-speaker"`, `"group-by-folder"`, or
-//!   `"training-fallback"` (nothing known of the speaker: a typical training speaker's);
+//!   `"training-fallback"` (nothing known of the speaker: the model's cold stage, fitted
+//!   without speaker normalisation, predicts it — or, in model files written before it
+//!   existed, a typical training speaker's statistics normalise it);
 //! * recordings longer than 4 s add `"duration"` (s) and `"windows": [{"start", "end",
 //!   "emotion", "score"}]`, the pipeline over successive windows as long as its clips
 //!   (3 s for whole-clip pipelines), half a window apart, the last ending at the end;

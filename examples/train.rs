@@ -17,7 +17,9 @@
 //! The preset (default `robust`) names every stage; `--model`, `--features`, `--k`, `--c`,
 //! `--epochs` and `--validation` replace only their own. Prints one JSON object: the
 //! random-split `accuracy`, `uar`, `macro_f1`, the `speaker_independent_uar` of the protocol
-//! `evaluate` runs on the same clips, the `preset`, the whole `spec`, the model file as `out` (text; `out_bytes` added when
+//! `evaluate` runs on the same clips (adapted when the pipeline normalises per speaker or
+//! self-trains) and its `speaker_independent_cold_uar` (each clip alone, nothing known of its
+//! speaker), the `preset`, the whole `spec`, the model file as `out` (text; `out_bytes` added when
 //! its name is not UTF-8), and counts. Skipped files go to stderr. A reader that closes
 //! standard output ends it quietly (status 0, the model file written); any other write failure
 //! is an error (status 1).

@@ -183,8 +183,15 @@ fn check_pooled(r: &EvalReport, n_rows: usize) {
         .collect();
     let uar = recalls.iter().sum::<f64>() / recalls.len() as f64;
     assert!((r.uar - uar).abs() < 1e-12);
+    assert_eq!(
+        r.cold.confusion.iter().flatten().sum::<usize>(),
+        n_rows,
+        "cold figures count every row once too"
+    );
     let json = serde_json::to_value(r).unwrap();
     for key in [
+        "condition",
+        "cold",
         "protocol",
         "folds",
         "accuracy",
@@ -428,6 +435,65 @@ fn test_labels_are_never_read_and_speaker_offsets_are_removed() {
     assert!(right <= 6, "{raw:?}");
     let r = evaluate_dataset(&d, &EvalOptions::default()).unwrap();
     assert_eq!(r.uar, 1.0);
+}
+
+#[test]
+fn cold_figures_are_each_clip_predicted_alone_beside_the_adapted_ones() {
+    use ser::evaluate::Condition;
+    use ser::pipeline::SpeakerContext;
+    let d = table(3, 8);
+    let split = &folds(&d, Protocol::Loso, 0).unwrap()[2];
+    let (train, test) = d.apply(split).unwrap();
+    let opts = pipeline::PipelineOptions::default();
+    let fit = pipeline::fit_predict_detailed(&train, &test, &opts, 1).unwrap();
+    // Cold: the pipeline fitted on the training fold, self-training off, every test row
+    // predicted on its own with the training speakers' fallback statistics.
+    let fitted = ser::pipeline::fit(&opts.spec(1), &train)
+        .unwrap()
+        .without_self_training();
+    for (i, &cold) in fit.cold_predictions.iter().enumerate() {
+        let row = test.records.select(ndarray::Axis(0), &[i]);
+        let alone = fitted
+            .predict_rows(row.view(), &SpeakerContext::none())
+            .unwrap();
+        assert_eq!(
+            ser::models::argmax_rows(alone.probabilities.view())[0],
+            cold,
+            "row {i}"
+        );
+    }
+    // The held-out speaker sits 10 units past the training speakers: adapted (its own
+    // statistics) reads every row right, cold (the training speakers' statistics) cannot.
+    assert_eq!(fit.predictions, test.targets);
+    let cold_right = fit
+        .cold_predictions
+        .iter()
+        .zip(&test.targets)
+        .filter(|(p, t)| p == t)
+        .count();
+    assert!(cold_right < test.len(), "{:?}", fit.cold_predictions);
+
+    let r = evaluate_dataset(&d, &EvalOptions::default()).unwrap();
+    assert_eq!(r.condition, Condition::Adapted);
+    assert!(r.cold.uar < r.uar, "cold {} adapted {}", r.cold.uar, r.uar);
+    assert_eq!(r.cold.confusion.iter().flatten().sum::<usize>(), d.len());
+    let fold_mean = r.folds.iter().map(|f| f.cold_uar).sum::<f64>() / r.folds.len() as f64;
+    assert!((r.cold.mean_fold_uar - fold_mean).abs() < 1e-12);
+    // A pipeline that uses nothing of the test speakers is cold; its clips predicted alone are
+    // what the default pipeline's cold stage predicts (that stage is this pipeline's fit).
+    let mut spec = EvalOptions::default().spec;
+    spec.normalisation = pipeline::Normalisation::None;
+    spec.self_training.rounds = 0;
+    let plain = evaluate_dataset(
+        &d,
+        &EvalOptions {
+            spec,
+            ..EvalOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(plain.condition, Condition::Cold);
+    assert_eq!(plain.cold.confusion, r.cold.confusion);
 }
 
 #[test]

@@ -103,6 +103,10 @@ fn the_synthetic_corpus_as_a_manifest_trains_the_same_model_as_its_folder() {
         (rf.accuracy, rf.uar, rf.macro_f1)
     );
     assert_eq!(rm.speaker_independent_uar, rf.speaker_independent_uar);
+    assert_eq!(
+        rm.speaker_independent_cold_uar,
+        rf.speaker_independent_cold_uar
+    );
     assert!(
         rf.speaker_independent_uar.is_some(),
         "two speakers: a LOSO figure"

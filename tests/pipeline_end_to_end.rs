@@ -14,8 +14,8 @@ use ser::models::{
     ConfusionMatrix, FeatureConfig, Fit, LinearSvm, ModelFile, StandardScaler, TrainSet,
 };
 use ser::pipeline::{
-    FittedPipeline, Grouping, ModelChoice, PipelineError, PipelineSpec, Preset, SpeakerContext,
-    fit, predict_files, train_dir,
+    ColdModel, FittedPipeline, Grouping, ModelChoice, Normalisation, PipelineError, PipelineSpec,
+    Preset, SpeakerContext, StatsSource, fit, predict_files, train_dir,
 };
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -294,6 +294,20 @@ fn corrupt_and_mismatched_model_files_are_typed_errors_naming_the_part() {
             Box::new(|v| v["pipeline"]["refit"] = serde_json::Value::Null),
         ),
         (
+            "cold members",
+            Box::new(|v| v["pipeline"]["cold"] = serde_json::Value::Null),
+        ),
+        (
+            "cold members",
+            Box::new(|v| v["pipeline"]["cold"]["members"] = serde_json::json!([])),
+        ),
+        (
+            "cold member 0",
+            Box::new(|v| {
+                v["pipeline"]["cold"]["members"][0]["scaler"]["scale"]["data"][0] = (-1.0).into()
+            }),
+        ),
+        (
             "pipeline",
             Box::new(|v| v["pipeline"]["combine"] = "vote".into()),
         ),
@@ -338,6 +352,92 @@ fn corrupt_and_mismatched_model_files_are_typed_errors_naming_the_part() {
         ser::pipeline::read_limited(&path, 10),
         Err(PipelineError::CorruptModelFile { .. })
     ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn clips_of_no_known_speaker_go_to_the_cold_stage_and_old_files_keep_the_fallback() {
+    let d = table();
+    let spec = spec40(ModelChoice::Svm);
+    assert_eq!(spec.cold, ColdModel::Global, "the robust preset's default");
+    let fitted = fit(&spec, &d).unwrap();
+    // The cold stage is the same pipeline fitted without speaker normalisation.
+    let mut plain = spec.clone();
+    plain.normalisation = Normalisation::None;
+    plain.self_training.rounds = 0;
+    let plain = fit(&plain, &d).unwrap();
+    let q = d.records.mapv(|v| v * 1.01 + 0.3);
+    let none = SpeakerContext::none();
+    let cold = fitted.predict_rows(q.view(), &none).unwrap();
+    assert!(
+        cold.normalisation
+            .iter()
+            .all(|s| *s == StatsSource::TrainingFallback)
+    );
+    for i in 0..q.nrows() {
+        // Each clip as it is alone, whatever it is predicted with.
+        let row = q.select(ndarray::Axis(0), &[i]);
+        let alone = fitted.predict_rows(row.view(), &none).unwrap();
+        assert_eq!(alone.probabilities.row(0), cold.probabilities.row(i));
+        assert_eq!(
+            alone.probabilities,
+            plain.predict_rows(row.view(), &none).unwrap().probabilities,
+            "row {i}: not what the same pipeline without speaker normalisation gives"
+        );
+    }
+    // Rows with their speaker's statistics still go through the speaker-normalised members;
+    // in a batch mixing both, the known rows are predicted together and the others alone.
+    let even: Vec<usize> = (0..q.nrows()).step_by(2).collect();
+    let q_even = q.select(ndarray::Axis(0), &even);
+    let stats = fitted.speaker_stats(q_even.view()).unwrap();
+    let plain_fitted = fitted.without_self_training();
+    let warm = plain_fitted
+        .predict_rows(
+            q_even.view(),
+            &SpeakerContext {
+                stats: vec![(stats.clone(), StatsSource::SameSpeaker)],
+                row_group: vec![Some(0); even.len()],
+            },
+        )
+        .unwrap();
+    let both = plain_fitted
+        .predict_rows(
+            q.view(),
+            &SpeakerContext {
+                stats: vec![(stats, StatsSource::SameSpeaker)],
+                row_group: (0..q.nrows()).map(|i| (i % 2 == 0).then_some(0)).collect(),
+            },
+        )
+        .unwrap();
+    for i in 0..q.nrows() {
+        let want = if i % 2 == 0 {
+            warm.probabilities.row(i / 2)
+        } else {
+            cold.probabilities.row(i)
+        };
+        assert_eq!(both.probabilities.row(i), want, "row {i}");
+    }
+    assert_ne!(warm.probabilities.row(0), cold.probabilities.row(0));
+    // A file written before the cold stage existed (no `cold` in spec or pipeline) loads as
+    // the fallback pipeline and predicts what it predicted then.
+    let mut old_spec = spec.clone();
+    old_spec.cold = ColdModel::Fallback;
+    let old = fit(&old_spec, &d).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&fitted.to_json().unwrap()).unwrap();
+    v["pipeline"]["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("cold");
+    v["pipeline"].as_object_mut().unwrap().remove("cold");
+    let dir = temp_dir("cold");
+    let path = dir.join("old.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    let loaded = FittedPipeline::load(&path).unwrap();
+    assert_eq!(loaded.spec().cold, ColdModel::Fallback);
+    assert_eq!(
+        loaded.predict_rows(q.view(), &none).unwrap(),
+        old.predict_rows(q.view(), &none).unwrap()
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -407,6 +507,7 @@ fn the_prediction_line_schema_is_pinned() {
         "macro_f1",
         "preset",
         "speaker_independent_uar",
+        "speaker_independent_cold_uar",
     ] {
         assert!(report.get(key).is_some(), "train JSON lacks {key}");
     }

@@ -168,6 +168,49 @@ pub struct FoldResult {
     pub n_train_extra: usize,
     /// Every candidate's inner cross-validation score in this fold.
     pub inner_scores: Vec<InnerScore>,
+    /// Accuracy on the fold's test rows predicted cold ([`FoldFit::cold_predictions`]).
+    pub cold_accuracy: f64,
+    /// UAR on the fold's test rows predicted cold.
+    pub cold_uar: f64,
+}
+
+/// Whether a figure used anything of the test speakers (their unlabelled clips).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Condition {
+    /// Nothing known of the speaker: each clip predicted alone, normalised (if at all) with
+    /// the training speakers' typical statistics.
+    Cold,
+    /// The speaker's unlabelled clips used: their own normalisation statistics and/or
+    /// self-training on them.
+    Adapted,
+}
+
+impl Condition {
+    /// The condition of `spec`'s headline figures: adapted when it normalises per speaker or
+    /// self-trains, else cold.
+    pub fn of(spec: &PipelineSpec) -> Self {
+        if spec.normalisation.per_speaker() || spec.self_trains() {
+            Condition::Adapted
+        } else {
+            Condition::Cold
+        }
+    }
+}
+
+/// The pooled figures of one [`Condition`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConditionFigures {
+    /// Accuracy of the pooled confusion matrix.
+    pub accuracy: f64,
+    /// UAR of the pooled confusion matrix.
+    pub uar: f64,
+    /// Macro-F1 of the pooled confusion matrix.
+    pub macro_f1: f64,
+    /// Mean of the folds' UARs.
+    pub mean_fold_uar: f64,
+    /// Pooled confusion counts, `[true][predicted]`, class order of the report's `classes`.
+    pub confusion: Vec<Vec<usize>>,
 }
 
 /// What `evaluate` prints.
@@ -199,6 +242,13 @@ pub struct EvalReport {
     pub macro_f1: f64,
     /// Where the headline figures come from.
     pub metrics_from: String,
+    /// Whether the headline figures used the test speakers' unlabelled clips.
+    pub condition: Condition,
+    /// The same fitted folds predicted cold, beside the headline: each test clip alone, nothing
+    /// known of its speaker, no self-training ([`FoldFit::cold_predictions`]). When the headline's
+    /// condition is cold too, the two differ only in that the headline scores a fold's test
+    /// rows together (an ensemble's score scale is taken over the rows scored together).
+    pub cold: ConditionFigures,
     /// Mean of the folds' UARs.
     pub mean_fold_uar: f64,
     /// Pooled confusion counts, `[true][predicted]`, class order of `classes`.
@@ -697,13 +747,31 @@ pub fn folds(dataset: &Dataset, protocol: Protocol, seed: u64) -> Result<Vec<Spl
 
 struct Pooled {
     counts: Array2<usize>,
+    cold_counts: Array2<usize>,
     folds: Vec<FoldResult>,
+}
+
+/// Accuracy, UAR, macro-F1 and rows of a pooled confusion matrix.
+fn pooled_metrics(counts: &Array2<usize>) -> Result<ConfusionMatrix> {
+    let n = counts.nrows();
+    // Rebuild the pooled matrix through ConfusionMatrix for its metrics.
+    let (mut t, mut p) = (Vec::new(), Vec::new());
+    for ((i, j), &c) in counts.indexed_iter() {
+        t.extend(std::iter::repeat_n(i, c));
+        p.extend(std::iter::repeat_n(j, c));
+    }
+    Ok(ConfusionMatrix::new(
+        ndarray::Array1::from(t).view(),
+        ndarray::Array1::from(p).view(),
+        n,
+    )?)
 }
 
 impl Pooled {
     fn new(n_classes: usize) -> Self {
         Self {
             counts: Array2::zeros((n_classes, n_classes)),
+            cold_counts: Array2::zeros((n_classes, n_classes)),
             folds: Vec::new(),
         }
     }
@@ -724,6 +792,12 @@ impl Pooled {
             self.counts.nrows(),
         )?;
         self.counts += cm.counts();
+        let cold = ConfusionMatrix::new(
+            test.targets.view(),
+            fit.cold_predictions.view(),
+            self.counts.nrows(),
+        )?;
+        self.cold_counts += cold.counts();
         self.folds.push(FoldResult {
             test_speakers: distinct(&test.speakers)
                 .into_iter()
@@ -736,6 +810,8 @@ impl Pooled {
             chosen: fit.chosen,
             n_train_extra: n_extra,
             inner_scores: fit.inner_scores,
+            cold_accuracy: cold.accuracy(),
+            cold_uar: cold.uar(),
         });
         Ok(())
     }
@@ -746,20 +822,13 @@ impl Pooled {
         classes: Vec<String>,
         opts: &EvalOptions,
     ) -> Result<EvalReport> {
-        let n = self.counts.nrows();
-        // Rebuild the pooled matrix through ConfusionMatrix for its metrics.
-        let (mut t, mut p) = (Vec::new(), Vec::new());
-        for ((i, j), &c) in self.counts.indexed_iter() {
-            t.extend(std::iter::repeat_n(i, c));
-            p.extend(std::iter::repeat_n(j, c));
-        }
-        let cm = ConfusionMatrix::new(
-            ndarray::Array1::from(t).view(),
-            ndarray::Array1::from(p).view(),
-            n,
-        )?;
-        let mean_fold_uar =
-            self.folds.iter().map(|f| f.uar).sum::<f64>() / self.folds.len().max(1) as f64;
+        let cm = pooled_metrics(&self.counts)?;
+        let cold = pooled_metrics(&self.cold_counts)?;
+        let n_folds = self.folds.len().max(1) as f64;
+        let mean_fold_uar = self.folds.iter().map(|f| f.uar).sum::<f64>() / n_folds;
+        let cold_mean_fold_uar = self.folds.iter().map(|f| f.cold_uar).sum::<f64>() / n_folds;
+        let rows =
+            |cm: &ConfusionMatrix| cm.counts().rows().into_iter().map(|r| r.to_vec()).collect();
         Ok(EvalReport {
             protocol: protocol.to_string(),
             features: opts.spec.features.spec.to_string(),
@@ -778,8 +847,16 @@ impl Pooled {
             uar: cm.uar(),
             macro_f1: cm.macro_f1(),
             metrics_from: "pooled confusion matrix over all folds".into(),
+            condition: Condition::of(&opts.spec),
+            cold: ConditionFigures {
+                accuracy: cold.accuracy(),
+                uar: cold.uar(),
+                macro_f1: cold.macro_f1(),
+                mean_fold_uar: cold_mean_fold_uar,
+                confusion: rows(&cold),
+            },
             mean_fold_uar,
-            confusion: cm.counts().rows().into_iter().map(|r| r.to_vec()).collect(),
+            confusion: rows(&cm),
             classes,
             n_rows: cm.n_samples(),
             n_speakers: 0,
@@ -1061,6 +1138,11 @@ pub struct FoldFit {
     pub predictions: Array1<usize>,
     /// Class probabilities of every test row.
     pub scores: Array2<f32>,
+    /// Predicted class of every test row *cold*: the same fitted pipeline with nothing known
+    /// of the test speakers, each row predicted alone and without self-training — by the cold
+    /// model stage ([`crate::ColdModel::Global`]) or with the training fallback statistics
+    /// ([`crate::ColdModel::Fallback`]) in a per-speaker pipeline, as it is otherwise.
+    pub cold_predictions: Array1<usize>,
     /// The fitted model(s) in words, with inner UARs and the inner fold kind.
     pub chosen: String,
     /// Every candidate's inner score (empty when nothing was chosen).
@@ -1125,9 +1207,19 @@ fn fold_fit(
     )?;
     let ctx = context_of(&fitted, &test.records, &test_keys)?;
     let p = fitted.predict_rows(test.records.view(), &ctx)?;
+    // Cold: every clip on its own (an ensemble's score scale is taken over the rows predicted
+    // together), nothing known of its speaker.
+    let plain = fitted.without_self_training();
+    let mut cold = Array1::zeros(test.len());
+    for (i, c) in cold.iter_mut().enumerate() {
+        let row = test.records.select(ndarray::Axis(0), &[i]);
+        let p = plain.predict_rows(row.view(), &SpeakerContext::none())?;
+        *c = argmax_rows(p.probabilities.view())[0];
+    }
     Ok(FoldFit {
         predictions: argmax_rows(p.probabilities.view()),
         scores: p.probabilities,
+        cold_predictions: cold,
         chosen: fitted.chosen().to_owned(),
         inner_scores: fitted.inner_scores().to_vec(),
     })

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{PipelineError, Result};
 use crate::fold::{self, Combine, InnerScore, Member, StageInput};
-use crate::spec::{Normalisation, PipelineSpec};
+use crate::spec::{ColdModel, Normalisation, PipelineSpec};
 use ser_models::FeatureConfig;
 
 /// Rows kept by a self-training pipeline to refit on at prediction time: the normalised
@@ -37,6 +37,10 @@ pub struct FittedPipeline {
     members: Vec<Member>,
     combine: Combine,
     refit: Option<RefitRows>,
+    /// Predicts rows of no known speaker instead of the fallback statistics and `members`
+    /// ([`ColdModel::Global`]); absent otherwise and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cold: Option<ColdStage>,
     chosen: String,
     #[serde(skip)]
     inner_scores: Vec<InnerScore>,
@@ -60,7 +64,9 @@ pub enum StatsSource {
     /// Rows grouped by speaker ids the caller gave.
     #[serde(rename = "speaker")]
     Speaker,
-    /// No statistics of the speaker: those of a typical training speaker.
+    /// No statistics of the speaker: the pipeline's cold model stage predicts the clip
+    /// ([`ColdModel::Global`]), or a typical training speaker's statistics normalise it
+    /// ([`ColdModel::Fallback`]).
     #[serde(rename = "training-fallback")]
     TrainingFallback,
 }
@@ -77,6 +83,14 @@ impl StatsSource {
             StatsSource::TrainingFallback => "training-fallback",
         }
     }
+}
+
+/// The model stage for clips of no known speaker ([`ColdModel::Global`]): fitted on the
+/// training rows without speaker normalisation, never self-trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ColdStage {
+    members: Vec<Member>,
+    combine: Combine,
 }
 
 /// How the rows of one [`FittedPipeline::predict_rows`] call are normalised: each row names a
@@ -194,6 +208,28 @@ pub(crate) fn fit_with(
             unlabelled,
         },
     )?;
+    let cold = if norm.per_speaker() && spec.cold == ColdModel::Global {
+        let mut plain = spec.clone();
+        plain.normalisation = Normalisation::None;
+        plain.self_training.rounds = 0;
+        let stage = fold::fit_stage(
+            &plain,
+            &StageInput {
+                x: data.records.view(),
+                y: data.targets.view(),
+                n_classes: data.classes.len(),
+                speakers: keys,
+                texts: &texts,
+                unlabelled: None,
+            },
+        )?;
+        Some(ColdStage {
+            members: stage.members,
+            combine: stage.combine,
+        })
+    } else {
+        None
+    };
     let refit = spec.self_trains().then(|| RefitRows {
         x,
         y: data.targets.clone(),
@@ -207,6 +243,7 @@ pub(crate) fn fit_with(
         members: stage.members,
         combine: stage.combine,
         refit,
+        cold,
         chosen: stage.chosen,
         inner_scores: stage.inner_scores,
     })
@@ -338,9 +375,12 @@ impl FittedPipeline {
     }
 
     /// Predicts raw feature rows predicted together: each row normalised with its group's
-    /// statistics (or the training fallback), then the fitted models; a self-training pipeline
-    /// first refits on its training rows plus the surest of these rows (so rows predicted
-    /// together inform each other, as a fold's test rows do in evaluation).
+    /// statistics, then the fitted models; a self-training pipeline first refits on its
+    /// training rows plus the surest of these rows (so rows predicted together inform each
+    /// other, as a fold's test rows do in evaluation). Rows of no known group go to the cold
+    /// model stage when the pipeline has one ([`ColdModel::Global`]: each predicted as it is
+    /// alone, no refit); otherwise they are normalised with the training fallback
+    /// statistics and join the others.
     ///
     /// # Errors
     /// [`PipelineError::Unusable`] for no rows, the wrong width, or a context whose groups do
@@ -394,23 +434,55 @@ impl FittedPipeline {
             }
         }
         let n_classes = self.classes.len();
-        let scores = match &self.refit {
-            Some(r) => {
-                fold::self_train(
-                    self.members.clone(),
-                    self.combine,
-                    r.x.view(),
-                    r.y.view(),
-                    x.view(),
-                    n_classes,
-                    &self.spec,
-                )?
-                .0
-            }
-            None => fold::combined_scores(&self.members, self.combine, x.view(), n_classes)?,
+        // Rows of no known speaker go to the cold stage when there is one; the others (all
+        // rows without one) to the speaker-normalised members, self-trained on together.
+        let (cold_rows, warm_rows): (Vec<usize>, Vec<usize>) = match &self.cold {
+            Some(_) => (0..rows.nrows()).partition(|&i| source[i] == StatsSource::TrainingFallback),
+            None => (Vec::new(), (0..rows.nrows()).collect()),
         };
+        let mut probabilities = Array2::<f32>::zeros((rows.nrows(), n_classes));
+        if !warm_rows.is_empty() {
+            let warm = if cold_rows.is_empty() {
+                x
+            } else {
+                x.select(ndarray::Axis(0), &warm_rows)
+            };
+            let scores = match &self.refit {
+                Some(r) => {
+                    fold::self_train(
+                        self.members.clone(),
+                        self.combine,
+                        r.x.view(),
+                        r.y.view(),
+                        warm.view(),
+                        n_classes,
+                        &self.spec,
+                    )?
+                    .0
+                }
+                None => fold::combined_scores(&self.members, self.combine, warm.view(), n_classes)?,
+            };
+            let p = to_probabilities(scores);
+            for (k, &i) in warm_rows.iter().enumerate() {
+                probabilities.row_mut(i).assign(&p.row(k));
+            }
+        }
+        if let Some(cold) = &self.cold {
+            // One row at a time: an ensemble's score scale is taken over the rows scored
+            // together, and a clip of an unknown speaker is predicted as it is alone.
+            for &i in &cold_rows {
+                let raw = rows.select(ndarray::Axis(0), &[i]);
+                let p = to_probabilities(fold::combined_scores(
+                    &cold.members,
+                    cold.combine,
+                    raw.view(),
+                    n_classes,
+                )?);
+                probabilities.row_mut(i).assign(&p.row(0));
+            }
+        }
         Ok(Predictions {
-            probabilities: to_probabilities(scores),
+            probabilities,
             normalisation: source,
         })
     }
@@ -445,39 +517,26 @@ impl FittedPipeline {
         if self.members.is_empty() {
             return part("members", "no fitted model".into());
         }
-        use ser_models::Predict;
-        for (i, m) in self.members.iter().enumerate() {
-            let name = format!("member {i}");
-            if let Err(e) = m.model.validate() {
-                return part(&name, e);
-            }
-            if m.model.n_classes() != self.classes.len() {
-                return part(
-                    &name,
-                    format!(
-                        "{} classes; the file names {}",
-                        m.model.n_classes(),
-                        self.classes.len()
-                    ),
-                );
-            }
-            if m.model.n_features() != self.n_features {
-                return part(
-                    &name,
-                    format!(
-                        "{} features; the pipeline takes {}",
-                        m.model.n_features(),
-                        self.n_features
-                    ),
-                );
-            }
-            if let Some(s) = &m.scaler {
-                if let Err(e) = s.validate() {
-                    return part(&name, e);
+        self.check_members(&self.members, "member")?;
+        match (
+            &self.cold,
+            self.spec.normalisation.per_speaker(),
+            self.spec.cold,
+        ) {
+            (Some(c), true, ColdModel::Global) => {
+                if c.members.is_empty() {
+                    return part("cold members", "no fitted model".into());
                 }
-                if s.n_features() != self.n_features {
-                    return part(&name, format!("scaler of width {}", s.n_features()));
-                }
+                self.check_members(&c.members, "cold member")?;
+            }
+            (None, _, ColdModel::Fallback) | (None, false, _) => {}
+            _ => {
+                return part(
+                    "cold members",
+                    "present without a per-speaker pipeline whose spec asks for them, or \
+                     missing with one"
+                        .into(),
+                );
             }
         }
         match (&self.fallback, self.spec.normalisation.per_speaker()) {
@@ -529,6 +588,51 @@ impl FittedPipeline {
         Ok(())
     }
 
+    /// Checks fitted members against the pipeline's classes and width; the part at fault is
+    /// named `"{what} {index}"`.
+    fn check_members(
+        &self,
+        members: &[Member],
+        what: &str,
+    ) -> std::result::Result<(), (String, String)> {
+        use ser_models::Predict;
+        for (i, m) in members.iter().enumerate() {
+            let name = format!("{what} {i}");
+            if let Err(e) = m.model.validate() {
+                return Err((name, e));
+            }
+            if m.model.n_classes() != self.classes.len() {
+                return Err((
+                    name,
+                    format!(
+                        "{} classes; the file names {}",
+                        m.model.n_classes(),
+                        self.classes.len()
+                    ),
+                ));
+            }
+            if m.model.n_features() != self.n_features {
+                return Err((
+                    name,
+                    format!(
+                        "{} features; the pipeline takes {}",
+                        m.model.n_features(),
+                        self.n_features
+                    ),
+                ));
+            }
+            if let Some(s) = &m.scaler {
+                if let Err(e) = s.validate() {
+                    return Err((name, e));
+                }
+                if s.n_features() != self.n_features {
+                    return Err((name, format!("scaler of width {}", s.n_features())));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A pipeline around a version-1 model file: its features and loading, its scaler and its
     /// one model; no per-speaker normalisation, no self-training.
     pub(crate) fn from_v1(file: ser_models::ModelFile) -> Result<Self> {
@@ -558,6 +662,7 @@ impl FittedPipeline {
             }],
             combine: Combine::Sum,
             refit: None,
+            cold: None,
             chosen: "one model from a version-1 model file".into(),
             inner_scores: Vec::new(),
             classes: file.classes,

@@ -36,8 +36,8 @@ pub use predict::{
 pub use segments::{SegmentPrediction, SegmentedRecording, predict_segments};
 pub use ser_data::normalize::GroupStats;
 pub use spec::{
-    InnerProtocol, ModelChoice, ModelSpec, Normalisation, PipelineSpec, Preset, Scaling, Selection,
-    SelfTraining, parse_scheme, scheme_name,
+    ColdModel, InnerProtocol, ModelChoice, ModelSpec, Normalisation, PipelineSpec, Preset, Scaling,
+    Selection, SelfTraining, parse_scheme, scheme_name,
 };
 pub use stream::{
     MAX_NORMALISER_ROWS, MAX_WINDOW_S, Prediction, STREAM_NAME, StreamOptions, StreamRecognizer,

@@ -100,6 +100,38 @@ named_choice!(
     ]
 );
 
+/// How a per-speaker pipeline predicts a clip of no known speaker (cold: no clip of that
+/// speaker to take statistics from).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ColdModel {
+    /// The clip is normalised with a typical training speaker's statistics and predicted by
+    /// the speaker-normalised models (model files written before issue 18 work this way).
+    #[default]
+    #[serde(rename = "fallback")]
+    Fallback,
+    /// A second model stage, fitted on the training rows without speaker normalisation,
+    /// predicts such clips: it learns emotion cues that hold across voices instead of within
+    /// one. The default of [`Preset::Robust`].
+    #[serde(rename = "global")]
+    Global,
+}
+
+impl ColdModel {
+    /// The command-line and file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColdModel::Fallback => "fallback",
+            ColdModel::Global => "global",
+        }
+    }
+}
+
+named_choice!(
+    ColdModel,
+    "cold model",
+    [ColdModel::Fallback, ColdModel::Global]
+);
+
 /// How features are normalised per speaker before scaling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Normalisation {
@@ -340,6 +372,10 @@ pub struct PipelineSpec {
     pub model: ModelSpec,
     /// Self-training on unlabelled clips.
     pub self_training: SelfTraining,
+    /// How clips of no known speaker are predicted when [`Self::normalisation`] is per
+    /// speaker (absent in older files: [`ColdModel::Fallback`]).
+    #[serde(default)]
+    pub cold: ColdModel,
     /// Seed of every split and model.
     pub seed: u64,
 }
@@ -420,6 +456,7 @@ impl PipelineSpec {
                     rounds: 1,
                     fraction: 0.5,
                 },
+                cold: ColdModel::Global,
                 seed: 42,
             },
             Preset::Study => Self {
@@ -441,6 +478,7 @@ impl PipelineSpec {
                     rounds: 0,
                     fraction: 0.5,
                 },
+                cold: ColdModel::Fallback,
                 seed: 42,
             },
         }

@@ -30,6 +30,12 @@ pub struct TrainReport {
     /// (leave-one-speaker-out, or speaker group 4-fold above 12 speakers); `None` with fewer
     /// than two speakers.
     pub speaker_independent_uar: Option<f64>,
+    /// The same protocol's UAR with every test clip predicted cold (alone, nothing known of
+    /// its speaker: `evaluate`'s `cold.uar`) — what a user gets for one clip of a new voice;
+    /// [`Self::speaker_independent_uar`] uses each test speaker's unlabelled clips when the
+    /// pipeline adapts. `None` with fewer than two speakers.
+    #[serde(default)]
+    pub speaker_independent_cold_uar: Option<f64>,
     /// The protocol of [`Self::speaker_independent_uar`].
     pub speaker_independent_protocol: Option<String>,
     /// Confusion counts of the random split, `[true][predicted]`.
@@ -108,7 +114,7 @@ pub fn train_dir(
         argmax_rows(held.scores.view()).view(),
         data.classes.len(),
     )?;
-    let (si_uar, si_protocol) = if data
+    let (si_uar, si_cold, si_protocol) = if data
         .speaker_keys(false)
         .iter()
         .collect::<std::collections::BTreeSet<_>>()
@@ -123,9 +129,9 @@ pub fn train_dir(
         } else {
             evaluate_dataset(&data, opts)?
         };
-        (Some(r.uar), Some(r.protocol))
+        (Some(r.uar), Some(r.cold.uar), Some(r.protocol))
     } else {
-        (None, None)
+        (None, None, None)
     };
     let fitted = fit(&opts.spec, &data)?;
     let report = TrainReport {
@@ -133,6 +139,7 @@ pub fn train_dir(
         uar: cm.uar(),
         macro_f1: cm.macro_f1(),
         speaker_independent_uar: si_uar,
+        speaker_independent_cold_uar: si_cold,
         speaker_independent_protocol: si_protocol,
         confusion: cm.counts().axis_iter(Axis(0)).map(|r| r.to_vec()).collect(),
         classes: data.classes.clone(),
