@@ -70,6 +70,19 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    let paralinguistic = FeatureSpec::Paralinguistic
+        .extractor(22050)
+        .expect("valid rate");
+    let mut scratch = paralinguistic.make_scratch();
+    group.bench_function("paralinguistic_220", |b| {
+        b.iter(|| {
+            black_box(
+                paralinguistic
+                    .extract_with_scratch(black_box(&signal), &mut scratch)
+                    .expect("valid clip"),
+            )
+        })
+    });
     let egemaps = FeatureSet::egemaps_like()
         .extractor(22050)
         .expect("valid rate");

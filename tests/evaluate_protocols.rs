@@ -280,7 +280,7 @@ fn emodb_layout_with_group_kfold_and_functionals() {
     opts.spec.features = PipelineSpec::preset(Preset::Robust).features;
     let r = evaluate_dir(&dir, &opts).unwrap();
     assert_eq!(r.protocol, "group-kfold:2");
-    assert_eq!(r.features, "functionals");
+    assert_eq!(r.features, "paralinguistic");
     assert_eq!(r.folds.len(), 2);
     let mut seen = BTreeSet::new();
     for f in &r.folds {

@@ -15,6 +15,7 @@ use ser::audio::{LoadOptions, load};
 use ser::data::Emotion;
 use ser::data::synth::{SynthParams, synthesize, write_wav};
 use ser::features::FeatureSpec;
+use ser::pipeline::PipelineSpec;
 use serde_json::Value;
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -72,7 +73,12 @@ fn write_clips(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
 /// What each set is meant to be computed on (`FeatureSpec`'s documentation): functionals on
 /// the whole clip, the others on the study's excerpt.
 fn expected(spec: FeatureSpec, file: &Path) -> Vec<f32> {
-    let options = if spec == FeatureSpec::Functionals {
+    let clip_level = [
+        FeatureSpec::Functionals,
+        FeatureSpec::Egemaps,
+        FeatureSpec::Paralinguistic,
+    ];
+    let options = if clip_level.contains(&spec) {
         LoadOptions::default()
     } else {
         LoadOptions::study()
@@ -164,14 +170,16 @@ fn jsonl_values_are_extract_on_the_loading_each_set_is_meant_for() {
             }
         }
     }
-    // The default set is the robust preset's (functionals), and `--out` writes the same lines
-    // to a file, nothing to standard output.
-    let functionals = jsonl(&run(&["--features", "functionals"], &files).stdout);
+    // The default set is the robust preset's, and `--out` writes the same lines to a file,
+    // nothing to standard output.
+    let default = PipelineSpec::default().features.spec.name();
+    assert_eq!(default, "paralinguistic");
+    let default_rows = jsonl(&run(&["--features", default], &files).stdout);
     let path = dir.join("out.jsonl");
     let out = run(&["--out", path.to_str().unwrap()], &files);
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
-    assert_eq!(jsonl(&std::fs::read(&path).unwrap()), functionals);
+    assert_eq!(jsonl(&std::fs::read(&path).unwrap()), default_rows);
 }
 
 #[test]

@@ -34,7 +34,15 @@ pub fn feature_spec(features: &str) -> PyResult<FeatureSpec> {
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
-/// Names of the values of feature set `features` (`"functionals"`, `"mfcc40"`, `"enriched"`).
+/// The feature set the robust preset computes (what `extract` and `feature_names` use when
+/// given none, as the `features` example does).
+#[pyfunction]
+pub fn default_feature_set() -> &'static str {
+    PipelineSpec::default().features.spec.name()
+}
+
+/// Names of the values of feature set `features` (`"functionals"`, `"mfcc40"`, `"enriched"`,
+/// `"egemaps"`, `"paralinguistic"`).
 #[pyfunction]
 pub fn feature_names(features: &str) -> PyResult<Vec<String>> {
     Ok(feature_spec(features)?.names())

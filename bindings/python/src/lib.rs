@@ -37,6 +37,7 @@ fn _ser(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(features::mfcc_plan, m)?)?;
     m.add_function(wrap_pyfunction!(extract::extract, m)?)?;
     m.add_function(wrap_pyfunction!(extract::feature_names, m)?)?;
+    m.add_function(wrap_pyfunction!(extract::default_feature_set, m)?)?;
     m.add_class::<pipeline::PyPipeline>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

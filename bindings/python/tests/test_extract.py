@@ -26,8 +26,11 @@ def test_extract_table_with_an_error_row(files_with_a_corrupt_one):
     paths, bad = files_with_a_corrupt_one
     t = ser.extract(paths)
     assert isinstance(t, pa.Table) and t.num_rows == len(paths)
-    names = ser.feature_names("functionals")
-    assert t.column_names == ["path", "error", *names] and len(names) == 128
+    # the default is the robust preset's set: the 128 functionals, then the 92 eGeMAPS-style
+    names = ser.feature_names()
+    assert names == ser.feature_names("paralinguistic")
+    assert names[:128] == ser.feature_names("functionals") and len(names) == 220
+    assert t.column_names == ["path", "error", *names]
     assert t.column("path").to_pylist() == paths
     errors = t.column("error").to_pylist()
     assert [i for i, e in enumerate(errors) if e is not None] == [bad]
@@ -41,7 +44,9 @@ def test_extract_table_with_an_error_row(files_with_a_corrupt_one):
     assert alone.slice(0, 1).drop_columns(["path"]).equals(t.slice(7, 1).drop_columns(["path"]))
 
 
-@pytest.mark.parametrize("features,width", [("mfcc40", 40), ("enriched", 189)])
+@pytest.mark.parametrize(
+    "features,width", [("mfcc40", 40), ("enriched", 189), ("functionals", 128), ("egemaps", 92)]
+)
 def test_other_feature_sets_and_pandas(corpus, features, width):
     rows, _ = corpus
     df = ser.extract([r["path"] for r in rows[:3]], features=features, as_pandas=True)

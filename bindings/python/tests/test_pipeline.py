@@ -22,7 +22,7 @@ def fitted(corpus):
 
 def test_fit_predict_save_load_round_trip(fitted, tmp_path):
     pipe, df = fitted
-    assert pipe.classes == ["high", "low"] and pipe.features == "functionals" and pipe.per_speaker
+    assert pipe.classes == ["high", "low"] and pipe.features == "paralinguistic" and pipe.per_speaker
     paths = list(df["path"])
     first = pipe.predict(paths, same_speaker=True)
     assert [r["path"] for r in first] == paths

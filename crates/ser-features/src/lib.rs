@@ -5,6 +5,7 @@ pub mod chroma;
 pub mod db;
 pub mod dct;
 pub mod delta;
+pub mod egemaps;
 mod error;
 pub mod feature_set;
 pub mod functionals;
@@ -21,7 +22,9 @@ pub mod stream;
 pub mod summary;
 pub mod temporal;
 pub mod vad;
+pub mod voice;
 
+pub use egemaps::{Egemaps, VoiceLld};
 pub use error::{FeatureError, Result};
 pub use feature_set::{Feature, FeatureSet, FeatureSetExtractor, FrameFeatures};
 pub use functionals::{Functionals, FunctionalsParams, Lld};
@@ -46,5 +49,7 @@ mod send_sync {
         assert_send_sync::<crate::functionals::FunctionalsScratch>();
         assert_send_sync::<crate::pitch::AutocorrPitch>();
         assert_send_sync::<crate::spec::ExtractorScratch>();
+        assert_send_sync::<crate::Egemaps>();
+        assert_send_sync::<crate::egemaps::EgemapsScratch>();
     }
 }

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::chroma::chroma_stft;
+use crate::egemaps::{self, Egemaps, EgemapsScratch};
 use crate::error::{FeatureError, Result};
 use crate::functionals::{self, Functionals, FunctionalsParams, FunctionalsScratch};
 use crate::mfcc::{Mfcc, MfccParams, MfccScratch};
@@ -15,8 +16,9 @@ use crate::spectral::spectral_contrast;
 use crate::spectrogram::{PreciseStft, Spectrogram};
 use crate::temporal::{rms, zero_crossing_rate};
 
-/// Which clip vector to compute. Serialised as `"mfcc40"` / `"enriched"` / `"functionals"` (also
-/// what [`FromStr`] and [`fmt::Display`] use), so a model file can record it.
+/// Which clip vector to compute. Serialised as `"mfcc40"` / `"enriched"` / `"functionals"` /
+/// `"egemaps"` / `"paralinguistic"` (also what [`FromStr`] and [`fmt::Display`] use), so a
+/// model file can record it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
@@ -40,22 +42,38 @@ pub enum FeatureSpec {
     /// [`FeatureSpec::Enriched`] on an excerpt instead (`LoadOptions::study()`: 3 s from 0.5 s).
     #[serde(rename = "functionals")]
     Functionals,
+    /// eGeMAPS-style functionals of the whole clip ([`crate::egemaps`], default
+    /// [`FunctionalsParams`]; 92 values): F0 and loudness contour statistics, flux, MFCC 1–4,
+    /// jitter, shimmer, HNR, H1–H2, H1–A3, formants F1–F3, spectral balance over voiced and
+    /// unvoiced frames, voiced/unvoiced segment statistics, equivalent sound level. Whole clips,
+    /// as [`FeatureSpec::Functionals`].
+    #[serde(rename = "egemaps")]
+    Egemaps,
+    /// [`FeatureSpec::Functionals`] (bit for bit) followed by [`FeatureSpec::Egemaps`], both
+    /// from one spectrogram and one pitch track (220 values). Whole clips.
+    #[serde(rename = "paralinguistic")]
+    Paralinguistic,
 }
 
 impl FeatureSpec {
     /// Every spec, in a stable order.
-    pub const ALL: [FeatureSpec; 3] = [
+    pub const ALL: [FeatureSpec; 5] = [
         FeatureSpec::Mfcc40Mean,
         FeatureSpec::Enriched,
         FeatureSpec::Functionals,
+        FeatureSpec::Egemaps,
+        FeatureSpec::Paralinguistic,
     ];
 
-    /// The serialised name, `"mfcc40"`, `"enriched"` or `"functionals"`.
+    /// The serialised name, `"mfcc40"`, `"enriched"`, `"functionals"`, `"egemaps"` or
+    /// `"paralinguistic"`.
     pub fn name(&self) -> &'static str {
         match self {
             FeatureSpec::Mfcc40Mean => "mfcc40",
             FeatureSpec::Enriched => "enriched",
             FeatureSpec::Functionals => "functionals",
+            FeatureSpec::Egemaps => "egemaps",
+            FeatureSpec::Paralinguistic => "paralinguistic",
         }
     }
 
@@ -66,8 +84,11 @@ impl FeatureSpec {
 
     /// A name for every value of the clip vector, in order (e.g. `"mfcc_3_mean"`).
     pub fn names(&self) -> Vec<String> {
-        if *self == FeatureSpec::Functionals {
-            return functionals::names();
+        match self {
+            FeatureSpec::Functionals => return functionals::names(),
+            FeatureSpec::Egemaps => return egemaps::names(),
+            FeatureSpec::Paralinguistic => return egemaps::paralinguistic_names(),
+            FeatureSpec::Mfcc40Mean | FeatureSpec::Enriched => {}
         }
         let mut names: Vec<String> = (0..40).map(|i| format!("mfcc_{i}_mean")).collect();
         if *self == FeatureSpec::Enriched {
@@ -146,6 +167,8 @@ enum Plans {
     Study { mfcc: Mfcc, precise: PreciseStft },
     /// functionals.
     Functionals(Functionals),
+    /// egemaps and paralinguistic.
+    Egemaps(Egemaps),
 }
 
 /// Reusable buffers for [`FeatureExtractor::extract_with_scratch`]; the [`Default`] one is empty
@@ -156,6 +179,8 @@ pub struct ExtractorScratch {
     mfcc: Option<MfccScratch>,
     /// For functionals.
     functionals: Option<FunctionalsScratch>,
+    /// For egemaps and paralinguistic.
+    egemaps: Option<EgemapsScratch>,
 }
 
 impl FeatureExtractor {
@@ -170,6 +195,9 @@ impl FeatureExtractor {
                 }
             }
             FeatureSpec::Functionals => Plans::Functionals(Functionals::new(
+                &FunctionalsParams::default().sample_rate(sample_rate),
+            )?),
+            FeatureSpec::Egemaps | FeatureSpec::Paralinguistic => Plans::Egemaps(Egemaps::new(
                 &FunctionalsParams::default().sample_rate(sample_rate),
             )?),
         };
@@ -195,11 +223,15 @@ impl FeatureExtractor {
         match &self.plans {
             Plans::Study { mfcc, .. } => ExtractorScratch {
                 mfcc: Some(mfcc.make_scratch()),
-                functionals: None,
+                ..ExtractorScratch::default()
             },
             Plans::Functionals(f) => ExtractorScratch {
-                mfcc: None,
                 functionals: Some(f.make_scratch()),
+                ..ExtractorScratch::default()
+            },
+            Plans::Egemaps(e) => ExtractorScratch {
+                egemaps: Some(e.make_scratch()),
+                ..ExtractorScratch::default()
             },
         }
     }
@@ -228,6 +260,14 @@ impl FeatureExtractor {
             Plans::Functionals(f) => {
                 let buffers = scratch.functionals.get_or_insert_with(|| f.make_scratch());
                 f.extract_with_scratch(samples, buffers)
+            }
+            Plans::Egemaps(e) => {
+                let buffers = scratch.egemaps.get_or_insert_with(|| e.make_scratch());
+                if self.spec == FeatureSpec::Paralinguistic {
+                    e.extract_paralinguistic_with_scratch(samples, buffers)
+                } else {
+                    e.extract_with_scratch(samples, buffers)
+                }
             }
         }
     }

@@ -3,10 +3,11 @@
 //! Layout (`version` 2):
 //! ```json
 //! { "format": "ser-model", "version": 2,
-//!   "pipeline": { "spec": { … }, "classes": [ … ], "n_features": 128,
+//!   "pipeline": { "spec": { … }, "classes": [ … ], "n_features": 220,
 //!                 "normalised_per": "speaker", "fallback": { "mean": …, "sd": … },
 //!                 "members": [ { "candidate": …, "scaler": …, "model": … }, … ],
 //!                 "combine": "softmax_mean", "refit": { "x": …, "y": … } | null,
+//!                 "cold": { "members": […], "combine": … } (absent: no cold stage),
 //!                 "chosen": "…" } }
 //! ```
 //! Reading checks, in order: that the path is a regular file no larger than

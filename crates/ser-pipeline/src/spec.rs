@@ -358,7 +358,7 @@ pub struct SelfTraining {
 /// let mut spec = PipelineSpec::preset(Preset::Robust);
 /// spec.model.kind = ModelChoice::Knn; // only the model stage changes
 /// spec.check().unwrap();
-/// assert_eq!(spec.features.spec.name(), "functionals");
+/// assert_eq!(spec.features.spec.name(), "paralinguistic");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineSpec {
@@ -383,9 +383,11 @@ pub struct PipelineSpec {
 /// The named starting points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Preset {
-    /// Today's best speaker-independent pipeline: functionals of the whole clip, per-speaker
-    /// standardisation, a standard scaler, an ensemble of ten linear SVMs (C 0.001–10 ×
-    /// one-vs-rest / one-vs-one) and one round of self-training on half the unlabelled clips.
+    /// Today's best speaker-independent pipeline: paralinguistic functionals of the whole clip
+    /// (the 128 functionals and the eGeMAPS-style set), per-speaker standardisation, a
+    /// standard scaler, an ensemble of ten linear SVMs (C 0.001–10 × one-vs-rest /
+    /// one-vs-one), one round of self-training on half the unlabelled clips, and for clips of
+    /// no known speaker the same ensemble fitted without speaker normalisation.
     #[serde(rename = "robust")]
     Robust,
     /// The seed study's: 40 mean MFCCs of 0.5 s + 3 s at 22 050 Hz, one global scaler, the
@@ -415,14 +417,16 @@ impl Default for PipelineSpec {
 
 impl PipelineSpec {
     /// The feature set `spec` with the loading it is meant for, from the preset that computes
-    /// it: functionals take the whole clip ([`Preset::Robust`]'s loading), the study's sets an
-    /// excerpt ([`Preset::Study`]'s: 3 s from 0.5 s). What `--features` sets on every command
-    /// line.
+    /// it: the clip-level sets (functionals, egemaps, paralinguistic) take the whole clip
+    /// ([`Preset::Robust`]'s loading), the study's sets an excerpt ([`Preset::Study`]'s: 3 s
+    /// from 0.5 s). What `--features` sets on every command line.
     pub fn features_for(spec: FeatureSpec) -> FeatureConfig {
-        let base = if spec == FeatureSpec::Functionals {
-            Preset::Robust
-        } else {
-            Preset::Study
+        // Clip-level sets find the active frames themselves: the whole clip, as Robust loads it.
+        let base = match spec {
+            FeatureSpec::Functionals | FeatureSpec::Egemaps | FeatureSpec::Paralinguistic => {
+                Preset::Robust
+            }
+            _ => Preset::Study,
         };
         FeatureConfig {
             spec,
@@ -436,7 +440,7 @@ impl PipelineSpec {
             Preset::Robust => Self {
                 // librosa.load's defaults: the whole clip at 22 050 Hz.
                 features: FeatureConfig::with_loading(
-                    FeatureSpec::Functionals,
+                    FeatureSpec::Paralinguistic,
                     &ser_audio::LoadOptions::default(),
                 ),
                 normalisation: Normalisation::Speaker,
@@ -638,7 +642,7 @@ mod tests {
         assert_eq!(v["model"]["kind"], "svm");
         assert_eq!(v["model"]["selection"], "ensemble");
         assert_eq!(v["normalisation"], "speaker");
-        assert_eq!(v["features"]["spec"], "functionals");
+        assert_eq!(v["features"]["spec"], "paralinguistic");
         assert_eq!(v["self_training"]["rounds"], 1);
     }
 

@@ -49,7 +49,13 @@ __all__ = [
 ]
 
 #: Feature sets ``extract`` computes.
-FEATURE_SETS: Tuple[str, ...] = ("functionals", "mfcc40", "enriched")
+FEATURE_SETS: Tuple[str, ...] = (
+    "functionals",
+    "mfcc40",
+    "enriched",
+    "egemaps",
+    "paralinguistic",
+)
 
 
 def _rate(value: Any, name: str) -> int:
@@ -128,13 +134,16 @@ def resample(
     return np.stack(rows).reshape(x.shape[:-1] + (rows[0].shape[-1],))
 
 
-def feature_names(features: str = "functionals") -> List[str]:
-    """The column names ``extract`` gives for feature set ``features``."""
+def feature_names(features: Optional[str] = None) -> List[str]:
+    """The column names ``extract`` gives for feature set ``features`` (None: the robust
+    preset's, as ``extract``)."""
     return list(_ser.feature_names(_feature_set(features)))
 
 
 def _feature_set(features: Any) -> str:
-    """A known feature-set name, lower case."""
+    """A known feature-set name, lower case; None is the robust preset's."""
+    if features is None:
+        return _ser.default_feature_set()
     if not isinstance(features, str):
         raise TypeError(f"features must be a str naming a feature set, got {type(features).__name__}")
     if features.strip().lower() not in FEATURE_SETS:
@@ -172,15 +181,16 @@ def _paths(paths: Any) -> List[str]:
 
 def extract(
     paths: Iterable[PathLike],
-    features: str = "functionals",
+    features: Optional[str] = None,
     n_jobs: Optional[int] = -1,
     as_pandas: bool = False,
 ) -> Any:
     """The feature vector of every file, one row per file in input order.
 
-    ``features``: ``"functionals"`` (128 clip statistics of the whole clip; the robust
-    preset's), ``"mfcc40"`` or ``"enriched"`` (the study's 40 / 189 means over 3 s from
-    0.5 s); each file is loaded as the preset computing that set loads it (22050 Hz, mono),
+    ``features``: None (the robust preset's: ``"paralinguistic"``), ``"functionals"`` (128
+    clip statistics of the whole clip), ``"egemaps"`` (92 eGeMAPS-style statistics of the
+    whole clip), ``"paralinguistic"`` (the 128 then the 92), ``"mfcc40"`` or ``"enriched"`` (the study's
+    40 / 189 means over 3 s from 0.5 s); each file is loaded as the preset computing that set loads it (22050 Hz, mono),
     exactly as the Rust ``features`` example does. ``n_jobs``: threads (-1: every core).
 
     Returns a ``pyarrow.Table`` (``as_pandas=True``: a pandas DataFrame) with columns
@@ -244,7 +254,7 @@ class Pipeline:
         * a sequence of paths, with ``labels`` (and optionally ``speakers``) alongside;
         * a folder or a manifest file path (read as ``train --data`` reads it).
 
-        ``preset``: ``"robust"`` (functionals, per-speaker standardisation, SVM ensemble,
+        ``preset``: ``"robust"`` (paralinguistic functionals, per-speaker standardisation, SVM ensemble,
         self-training) or ``"study"``; ``features``/``seed`` replace the preset's. Files that
         could not be used are listed in ``.skipped`` (and a warning is issued).
         """
