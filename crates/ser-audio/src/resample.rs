@@ -28,7 +28,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pulp::{Arch, Simd, WithSimd};
 use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use realfft::{ComplexToReal, RealFftPlanner};
+use rustfft::{Fft, FftPlanner};
 
 use crate::error::{AudioError, Fault};
 
@@ -156,7 +157,7 @@ struct Band {
     /// The kernel's spectrum (real: the kernel is symmetric) over `1 / n`, per bin, up to the
     /// last bin where it matters (beyond, below 1e-9).
     gain: Vec<f32>,
-    forward: Arc<dyn RealToComplex<f32>>,
+    forward: RealForward,
     inverse: Arc<dyn ComplexToReal<f32>>,
 }
 
@@ -332,7 +333,7 @@ impl Band {
         let first = (reach_taps * up).div_ceil(down);
         let lead = (first * down).div_ceil(up);
         let mut n = down;
-        while n < MIN_FFT.max(BLOCK_FACTOR * 2 * lead) {
+        while n < MIN_FFT.max(BLOCK_FACTOR * 2 * lead) || n % 2 == 1 {
             n *= 2;
         }
         // For a ratio of small primes, of that length and the next two doublings, the one with
@@ -395,7 +396,7 @@ impl Band {
             .map_or(1, |b| b + 1);
         gain.truncate(significant);
         let mut planner = RealFftPlanner::<f32>::new();
-        let forward = planner.plan_fft_forward(n);
+        let forward = RealForward::new(n);
         let inverse = planner.plan_fft_inverse(n * up / down);
         let taps = 2 * (half.ceil() as usize) + 1;
         Self {
@@ -428,10 +429,7 @@ impl Band {
             out,
             scratch,
         } = work;
-        time[..head.len()].copy_from_slice(head);
-        time[head.len()..].copy_from_slice(tail);
-        let forward = self.forward.process_with_scratch(time, spectrum, scratch);
-        debug_assert!(forward.is_ok());
+        self.forward.process(head, tail, time, spectrum, scratch);
         let m = self.n * self.up / self.down;
         // Bins below the lower rate's Nyquist (`m / 2`) keep their place, scaled.
         let half = m / 2;
@@ -511,10 +509,115 @@ impl Band {
     }
 }
 
+/// The forward FFT of `n` (even) real samples: `n / 2` complex ones (even samples real, odd
+/// ones imaginary) transformed by rustfft, then split into the real signal's spectrum by one
+/// pass that makes bins `k` and `n/2 − k` together, four pairs a step (vectorised; realfft's
+/// own pass is scalar, 30 % of a 2:1 resampling).
+#[derive(Clone)]
+struct RealForward {
+    /// The half-length complex FFT.
+    fft: Arc<dyn Fft<f32>>,
+    /// `cos(2πk/n)`, `sin(2πk/n)` for `k` in `0..n/2`.
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+}
+
+impl RealForward {
+    fn new(n: usize) -> Self {
+        let half = n / 2;
+        let fft = FftPlanner::<f32>::new().plan_fft_forward(half);
+        let angle = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+        Self {
+            fft,
+            cos: (0..half).map(|k| angle(k).cos() as f32).collect(),
+            sin: (0..half).map(|k| angle(k).sin() as f32).collect(),
+        }
+    }
+
+    /// The spectrum (`n/2 + 1` bins) of `head` then `tail` (`n` samples together); `z` holds
+    /// `n/2` values, `scratch` the FFT's in-place scratch.
+    fn process(
+        &self,
+        head: &[f32],
+        tail: &[f32],
+        z: &mut [Complex<f32>],
+        spectrum: &mut [Complex<f32>],
+        scratch: &mut [Complex<f32>],
+    ) {
+        // Pack sample pairs; a pair may straddle `head` and `tail`.
+        let pairs = head.len() / 2;
+        for (c, p) in z[..pairs].iter_mut().zip(head.chunks_exact(2)) {
+            *c = Complex::new(p[0], p[1]);
+        }
+        let (mut at, mut tail) = (pairs, tail);
+        if let (Some(&last), true) = (head.last(), head.len() % 2 == 1) {
+            z[at] = Complex::new(last, tail[0]);
+            (at, tail) = (at + 1, &tail[1..]);
+        }
+        for (c, p) in z[at..].iter_mut().zip(tail.chunks_exact(2)) {
+            *c = Complex::new(p[0], p[1]);
+        }
+        self.fft.process_with_scratch(z, scratch);
+        let m = z.len();
+        // X[k] = E[k] + e^{−2πik/n} O[k], E = (Z[k] + conj Z[m−k]) / 2 (the even samples'
+        // spectrum), O = (Z[k] − conj Z[m−k]) / 2i (the odd samples'), for the pairs
+        // (k, m − k), k in 1..=m/2: the first `span` four at a time (the two sides apart), the
+        // rest one by one.
+        let half = m / 2;
+        let span = 4 * (half.saturating_sub(1) / 4);
+        let (lo, hi) = spectrum.split_at_mut(half + 1);
+        let j0 = m - span;
+        let k_side = z[1..1 + span]
+            .chunks_exact(4)
+            .zip(self.cos[1..1 + span].chunks_exact(4))
+            .zip(self.sin[1..1 + span].chunks_exact(4))
+            .zip(lo[1..1 + span].chunks_exact_mut(4));
+        let j_side = z[j0..m]
+            .rchunks_exact(4)
+            .zip(hi[j0 - half - 1..m - half - 1].rchunks_exact_mut(4));
+        for ((((a, c), s), xk), (b, xj)) in k_side.zip(j_side) {
+            let mut out_k = [Complex::default(); 4];
+            let mut out_j = [Complex::default(); 4];
+            for l in 0..4 {
+                let (yk, yj) = split_pair(a[l], b[3 - l], c[l], s[l]);
+                out_k[l] = yk;
+                out_j[3 - l] = yj;
+            }
+            xk.copy_from_slice(&out_k);
+            xj.copy_from_slice(&out_j);
+        }
+        for k in 1 + span..=half {
+            let j = m - k;
+            let (yk, yj) = split_pair(z[k], z[j], self.cos[k], self.sin[k]);
+            // Bin m/2 of an even `m` pairs with itself: the `k` formula.
+            spectrum[j] = yj;
+            spectrum[k] = yk;
+        }
+        spectrum[0] = Complex::new(z[0].re + z[0].im, 0.0);
+        spectrum[m] = Complex::new(z[0].re - z[0].im, 0.0);
+    }
+}
+
+/// Bins `k` and `m − k` of a real signal's spectrum from bins `a = Z[k]`, `b = Z[m − k]` of its
+/// packed half-length transform, with `c + is = e^{2πik/n}`.
+#[inline(always)]
+fn split_pair(a: Complex<f32>, b: Complex<f32>, c: f32, s: f32) -> (Complex<f32>, Complex<f32>) {
+    let e_re = 0.5 * (a.re + b.re);
+    let e_im = 0.5 * (a.im - b.im);
+    let o_re = 0.5 * (a.im + b.im);
+    let o_im = -0.5 * (a.re - b.re);
+    let p = c * o_re + s * o_im;
+    let q = c * o_im - s * o_re;
+    (
+        Complex::new(e_re + p, e_im + q),
+        Complex::new(e_re - p, q - e_im),
+    )
+}
+
 /// A stream's FFT buffers.
 #[derive(Debug, Clone)]
 struct Work {
-    time: Vec<f32>,
+    time: Vec<Complex<f32>>,
     spectrum: Vec<Complex<f32>>,
     widened: Vec<Complex<f32>>,
     out: Vec<f32>,
@@ -525,11 +628,13 @@ impl Work {
     fn new(band: &Band) -> Self {
         let scratch = band
             .forward
-            .get_scratch_len()
+            .fft
+            .get_inplace_scratch_len()
             .max(band.inverse.get_scratch_len());
+        let half = band.forward.fft.len();
         Self {
-            time: band.forward.make_input_vec(),
-            spectrum: band.forward.make_output_vec(),
+            time: vec![Complex::default(); half],
+            spectrum: vec![Complex::default(); half + 1],
             widened: band.inverse.make_input_vec(),
             out: band.inverse.make_output_vec(),
             scratch: vec![Complex::default(); scratch],
