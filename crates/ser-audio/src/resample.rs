@@ -158,6 +158,8 @@ struct Band {
     /// last bin where it matters (beyond, below 1e-9).
     gain: Vec<f32>,
     forward: RealForward,
+    /// The SIMD level the passes around the FFTs use, detected once.
+    arch: Arch,
     inverse: Arc<dyn ComplexToReal<f32>>,
 }
 
@@ -411,6 +413,7 @@ impl Band {
             gain,
             forward,
             inverse,
+            arch: Arch::new(),
         }
     }
 
@@ -422,6 +425,19 @@ impl Band {
     /// Filters the block `head` then `tail` (`n` padded input samples together) and returns
     /// its exact outputs ([`yield_len`](Self::yield_len) intermediate samples).
     fn block<'w>(&self, head: &[f32], tail: &[f32], work: &'w mut Work) -> &'w [f32] {
+        // The passes around the FFTs compiled for the SIMD level detected (they vectorise).
+        self.arch.dispatch(BlockRun {
+            band: self,
+            head,
+            tail,
+            work: &mut *work,
+        });
+        &work.out[self.first..self.first + self.yield_len()]
+    }
+
+    /// [`block`](Self::block)'s work, inlined into each SIMD level's code.
+    #[inline(always)]
+    fn filter(&self, head: &[f32], tail: &[f32], work: &mut Work) {
         let Work {
             time,
             spectrum,
@@ -505,7 +521,23 @@ impl Band {
         }
         let inverse = self.inverse.process_with_scratch(widened, out, scratch);
         debug_assert!(inverse.is_ok());
-        &out[self.first..self.first + self.yield_len()]
+    }
+}
+
+/// [`Band::block`] at the SIMD level `pulp` picked.
+struct BlockRun<'b> {
+    band: &'b Band,
+    head: &'b [f32],
+    tail: &'b [f32],
+    work: &'b mut Work,
+}
+
+impl WithSimd for BlockRun<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        self.band.filter(self.head, self.tail, self.work);
     }
 }
 
@@ -536,6 +568,7 @@ impl RealForward {
 
     /// The spectrum (`n/2 + 1` bins) of `head` then `tail` (`n` samples together); `z` holds
     /// `n/2` values, `scratch` the FFT's in-place scratch.
+    #[inline(always)]
     fn process(
         &self,
         head: &[f32],
