@@ -27,8 +27,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pulp::{Arch, Simd, WithSimd};
+use realfft::RealFftPlanner;
 use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner};
 use rustfft::{Fft, FftPlanner};
 
 use crate::error::{AudioError, Fault};
@@ -160,7 +160,7 @@ struct Band {
     forward: RealForward,
     /// The SIMD level the passes around the FFTs use, detected once.
     arch: Arch,
-    inverse: Arc<dyn ComplexToReal<f32>>,
+    inverse: RealInverse,
 }
 
 impl fmt::Debug for Band {
@@ -334,8 +334,9 @@ impl Band {
         // block; the last kept one as far or further from its end.
         let first = (reach_taps * up).div_ceil(down);
         let lead = (first * down).div_ceil(up);
-        let mut n = down;
-        while n < MIN_FFT.max(BLOCK_FACTOR * 2 * lead) || n % 2 == 1 {
+        // At least twice `down`: both transforms' lengths even.
+        let mut n = 2 * down;
+        while n < MIN_FFT.max(BLOCK_FACTOR * 2 * lead) {
             n *= 2;
         }
         // For a ratio of small primes, of that length and the next two doublings, the one with
@@ -397,9 +398,8 @@ impl Band {
             .rposition(|g| f64::from(g.abs()) * n as f64 > 1e-9)
             .map_or(1, |b| b + 1);
         gain.truncate(significant);
-        let mut planner = RealFftPlanner::<f32>::new();
         let forward = RealForward::new(n);
-        let inverse = planner.plan_fft_inverse(n * up / down);
+        let inverse = RealInverse::new(n * up / down);
         let taps = 2 * (half.ceil() as usize) + 1;
         Self {
             up,
@@ -442,6 +442,7 @@ impl Band {
             time,
             spectrum,
             widened,
+            packed,
             out,
             scratch,
         } = work;
@@ -519,8 +520,7 @@ impl Band {
         if let Some(last) = widened.last_mut() {
             last.im = 0.0;
         }
-        let inverse = self.inverse.process_with_scratch(widened, out, scratch);
-        debug_assert!(inverse.is_ok());
+        self.inverse.process(widened, packed, out, scratch);
     }
 }
 
@@ -647,12 +647,107 @@ fn split_pair(a: Complex<f32>, b: Complex<f32>, c: f32, s: f32) -> (Complex<f32>
     )
 }
 
+/// The inverse FFT (unnormalised) to `m` (even) real samples from their `m/2 + 1` bins: the
+/// bins merged into the `m / 2` complex ones whose inverse transform holds the even samples
+/// (real parts) and the odd ones (imaginary), `Z[k] = E[k] + i O[k]` with
+/// `E = X[k] + conj X[m/2−k]`, `O = (X[k] − conj X[m/2−k]) e^{2πik/m}`, made for `k` and
+/// `m/2 − k` together (`Z[m/2−k] = conj E[k] + i conj O[k]`).
+#[derive(Clone)]
+struct RealInverse {
+    /// The half-length complex inverse FFT.
+    fft: Arc<dyn Fft<f32>>,
+    /// `cos(2πk/m)`, `sin(2πk/m)` for `k` in `0..m/2`.
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+}
+
+impl RealInverse {
+    fn new(m: usize) -> Self {
+        let half = m / 2;
+        let fft = FftPlanner::<f32>::new().plan_fft_inverse(half);
+        let angle = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / m as f64;
+        Self {
+            fft,
+            cos: (0..half).map(|k| angle(k).cos() as f32).collect(),
+            sin: (0..half).map(|k| angle(k).sin() as f32).collect(),
+        }
+    }
+
+    /// `out` (`m` samples) from the bins `x` (`m/2 + 1`); `z` holds `m/2` values, `scratch`
+    /// the FFT's in-place scratch.
+    #[inline(always)]
+    fn process(
+        &self,
+        x: &[Complex<f32>],
+        z: &mut [Complex<f32>],
+        out: &mut [f32],
+        scratch: &mut [Complex<f32>],
+    ) {
+        let h = z.len();
+        // Pairs (k, h − k) for k in 1..=h/2: the first `span` four at a time (the two sides
+        // apart), the rest one by one.
+        let span = 4 * ((h / 2).saturating_sub(1) / 4);
+        let (lo, hi) = z.split_at_mut(h / 2 + 1);
+        let j0 = h - span;
+        let k_side = x[1..1 + span]
+            .chunks_exact(4)
+            .zip(self.cos[1..1 + span].chunks_exact(4))
+            .zip(self.sin[1..1 + span].chunks_exact(4))
+            .zip(lo[1..1 + span].chunks_exact_mut(4));
+        let j_side = x[j0..h]
+            .rchunks_exact(4)
+            .zip(hi[j0 - h / 2 - 1..h - h / 2 - 1].rchunks_exact_mut(4));
+        for ((((a, c), s), zk), (b, zj)) in k_side.zip(j_side) {
+            let mut out_k = [Complex::default(); 4];
+            let mut out_j = [Complex::default(); 4];
+            for l in 0..4 {
+                let (yk, yj) = merge_pair(a[l], b[3 - l], c[l], s[l]);
+                out_k[l] = yk;
+                out_j[3 - l] = yj;
+            }
+            zk.copy_from_slice(&out_k);
+            zj.copy_from_slice(&out_j);
+        }
+        for k in 1 + span..=h / 2 {
+            let j = h - k;
+            let (yk, yj) = merge_pair(x[k], x[j], self.cos[k], self.sin[k]);
+            // k = h/2 of an even h pairs with itself: the `k` formula.
+            z[j] = yj;
+            z[k] = yk;
+        }
+        let (x0, xh) = (x[0].re, x[h].re);
+        z[0] = Complex::new(x0 + xh, x0 - xh);
+        self.fft.process_with_scratch(z, scratch);
+        for (p, c) in out.chunks_exact_mut(2).zip(z.iter()) {
+            p[0] = c.re;
+            p[1] = c.im;
+        }
+    }
+}
+
+/// `Z[k]` and `Z[h − k]` of [`RealInverse`] from `a = X[k]`, `b = X[h − k]`, with
+/// `c + is = e^{2πik/m}`.
+#[inline(always)]
+fn merge_pair(a: Complex<f32>, b: Complex<f32>, c: f32, s: f32) -> (Complex<f32>, Complex<f32>) {
+    let e_re = a.re + b.re;
+    let e_im = a.im - b.im;
+    let d_re = a.re - b.re;
+    let d_im = a.im + b.im;
+    let o_re = d_re * c - d_im * s;
+    let o_im = d_re * s + d_im * c;
+    (
+        Complex::new(e_re - o_im, e_im + o_re),
+        Complex::new(e_re + o_im, o_re - e_im),
+    )
+}
+
 /// A stream's FFT buffers.
 #[derive(Debug, Clone)]
 struct Work {
     time: Vec<Complex<f32>>,
     spectrum: Vec<Complex<f32>>,
     widened: Vec<Complex<f32>>,
+    packed: Vec<Complex<f32>>,
     out: Vec<f32>,
     scratch: Vec<Complex<f32>>,
 }
@@ -663,13 +758,15 @@ impl Work {
             .forward
             .fft
             .get_inplace_scratch_len()
-            .max(band.inverse.get_scratch_len());
+            .max(band.inverse.fft.get_inplace_scratch_len());
         let half = band.forward.fft.len();
+        let low = band.inverse.fft.len();
         Self {
             time: vec![Complex::default(); half],
             spectrum: vec![Complex::default(); half + 1],
-            widened: band.inverse.make_input_vec(),
-            out: band.inverse.make_output_vec(),
+            widened: vec![Complex::default(); low + 1],
+            packed: vec![Complex::default(); low],
+            out: vec![0.0; 2 * low],
             scratch: vec![Complex::default(); scratch],
         }
     }
