@@ -221,9 +221,14 @@ impl Resampler {
             (num, 1, true)
         } else if num == 1 && den <= MAX_FFT_DOWN {
             (1, den, true)
-        } else if num.max(den) <= MAX_FFT_RATIONAL && smooth(num) && smooth(den) {
+        } else if num.max(den) <= MAX_FFT_RATIONAL
+            && num <= MAX_FFT_UP * den
+            && smooth(num)
+            && smooth(den)
+        {
             // Any ratio of small primes: the FFT stage's inverse transform is at the output
-            // rate (one output per `den / num` input samples), so it resamples exactly alone.
+            // rate (one output per `den / num` input samples), so it resamples exactly alone
+            // (up to `MAX_FFT_UP` times the input rate, which bounds the inverse's length).
             (num, den, true)
         } else if from >= 2 * to {
             (1, from / (2 * to), false)
