@@ -12,19 +12,24 @@
 //! soxr's output) wherever soxr resamples in one polyphase stage, and, when downsampling by 2
 //! or more (where soxr's half-band stages reach 134–145 dB), one with 150 dB sidelobes (−67 dB
 //! at 0.99). Either filter is long (200–230 lower-rate samples), so it is applied the way soxr applies its own, by blocks of FFT
-//! (overlap-save), which also change the rate by a small integer factor: up by 2 (or by the
-//! exact ratio), or down by `⌊from / 2·to⌋` (or by the exact ratio). The signal then occupies
-//! at most a quarter of the intermediate rate, so the remaining fractional step is made by a
-//! polyphase filter with a wide transition band: about 20 taps of a Kaiser-windowed sinc
-//! designed for 160 dB, flat to 1e-7 over the signal's band.
-//! Exact ratios such as 44 100 → 22 050 or 48 000 → 16 000 need the FFT stage only.
+//! (overlap-save), which also change the rate in the frequency domain. When the reduced ratio
+//! `to / from` is one of small numbers (no prime factor above 7, both at most 1024: 1/2 for
+//! 44 100 → 22 050, 1/3 for 48 000 → 16 000, 160/441 for 44 100 → 16 000, 441/320 for
+//! 16 000 → 22 050), the inverse transform is at the output rate and the FFT stage alone gives
+//! the output: the kernel itself evaluated at each output's time. Otherwise (24 414 → 22 050 is
+//! 3675/4069) it changes the rate by a small integer factor, up by 2 or down by
+//! `⌊from / 2·to⌋`; the signal then occupies at most a quarter of the intermediate rate, so
+//! the remaining fractional step is made by a polyphase filter with a wide transition band:
+//! about 20 taps of a Kaiser-windowed sinc designed for 160 dB, flat to 1e-7 over the
+//! signal's band.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pulp::{Arch, Simd, WithSimd};
+use realfft::RealFftPlanner;
 use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::{Fft, FftPlanner};
 
 use crate::error::{AudioError, Fault};
 
@@ -92,6 +97,10 @@ const LANES: usize = 8;
 const MAX_FFT_UP: u32 = 8;
 /// Largest integer down-ratio the FFT stage makes alone.
 const MAX_FFT_DOWN: u32 = 64;
+/// Largest numerator and denominator of a reduced ratio `to / from` (both with no prime
+/// factor above 7) that the FFT stage makes alone, exactly: its FFTs are `from / g · 2^k` and
+/// `to / g · 2^k` long (`g = gcd(from, to)`), e.g. 441 · 16 and 160 · 16 for 44 100 → 16 000.
+const MAX_FFT_RATIONAL: u32 = 1024;
 /// The FFT is at least this many times the band filter's length (overlap-save keeps
 /// `1 − 1/BLOCK_FACTOR` of each block).
 const BLOCK_FACTOR: usize = 4;
@@ -109,9 +118,10 @@ const MIN_FFT: usize = 256;
 /// flat (< 0.001 dB) to 0.92 × the lower Nyquist, −3 dB at 0.95, −67 dB at 0.99, and more
 /// than 149 dB of attenuation from 1.0 on.
 ///
-/// That filter is applied by FFT blocks (overlap-save) that also change the rate by a small
-/// integer factor, then a short polyphase filter (about 20 taps) makes the remaining
-/// fractional step; see the module documentation.
+/// That filter is applied by FFT blocks (overlap-save) that also change the rate: to the output
+/// rate when the ratio is one of small numbers, else by a small integer factor, a short
+/// polyphase filter (about 20 taps) then making the remaining fractional step; see the module
+/// documentation.
 ///
 /// Building costs a few milliseconds (more in unoptimised builds). The plan is immutable, so
 /// threads can share one (`Send + Sync`). [`resample`] keeps a small cache of plans.
@@ -125,16 +135,17 @@ pub struct Resampler {
 }
 
 /// The band-limiting stage: the fitted kernel applied by overlap-save FFT blocks at the input
-/// rate, the rate changed by `up / down` (one of them 1) in the frequency domain.
+/// rate, the rate changed by `up / down` (coprime) in the frequency domain: intermediate index
+/// `m` of a block sits at its local input position `m · down / up`.
 #[derive(Clone)]
 struct Band {
     up: usize,
     down: usize,
-    /// FFT length at the input rate (a multiple of `down`).
+    /// FFT length at the input rate (a multiple of `down`; the inverse FFT is `n · up / down`).
     n: usize,
-    /// The kernel reaches `lead - 1` input samples either side (`lead` a multiple of `down`):
-    /// a block's outputs from local position `lead` on are exact.
-    lead: usize,
+    /// A block's first exact intermediate sample: the kernel, centred on it, reaches no further
+    /// back than the block's first input sample (nor, `hop` input samples later, past its last).
+    first: usize,
     /// Input samples advanced per block (a multiple of `down`).
     hop: usize,
     /// Nonzero kernel taps at the input rate.
@@ -146,8 +157,10 @@ struct Band {
     /// The kernel's spectrum (real: the kernel is symmetric) over `1 / n`, per bin, up to the
     /// last bin where it matters (beyond, below 1e-9).
     gain: Vec<f32>,
-    forward: Arc<dyn RealToComplex<f32>>,
-    inverse: Arc<dyn ComplexToReal<f32>>,
+    forward: RealForward,
+    /// The SIMD level the passes around the FFTs use, detected once.
+    arch: Arch,
+    inverse: RealInverse,
 }
 
 impl fmt::Debug for Band {
@@ -156,7 +169,7 @@ impl fmt::Debug for Band {
             .field("up", &self.up)
             .field("down", &self.down)
             .field("n", &self.n)
-            .field("lead", &self.lead)
+            .field("first", &self.first)
             .field("hop", &self.hop)
             .field("taps", &self.taps)
             .field("bins", &self.gain.len())
@@ -202,10 +215,21 @@ impl Resampler {
         check_ratio(from, to)?;
         // The band stage's rate is `from · up / down`, at least twice the signal's band
         // (`min(from, to) / 2`) away from its images: 4 × the band, or exactly `to`.
-        let (up, down, exact) = if to.is_multiple_of(from) && to / from <= MAX_FFT_UP {
-            (to / from, 1, true)
-        } else if from.is_multiple_of(to) && from / to <= MAX_FFT_DOWN {
-            (1, from / to, true)
+        let g = gcd(u64::from(from), u64::from(to)) as u32;
+        let (num, den) = (to / g, from / g);
+        let (up, down, exact) = if den == 1 && num <= MAX_FFT_UP {
+            (num, 1, true)
+        } else if num == 1 && den <= MAX_FFT_DOWN {
+            (1, den, true)
+        } else if num.max(den) <= MAX_FFT_RATIONAL
+            && num <= MAX_FFT_UP * den
+            && smooth(num)
+            && smooth(den)
+        {
+            // Any ratio of small primes: the FFT stage's inverse transform is at the output
+            // rate (one output per `den / num` input samples), so it resamples exactly alone
+            // (up to `MAX_FFT_UP` times the input rate, which bounds the inverse's length).
+            (num, den, true)
         } else if from >= 2 * to {
             (1, from / (2 * to), false)
         } else {
@@ -268,10 +292,10 @@ impl Resampler {
 
     /// Resamples one channel into `out` (cleared first), reusing its allocation.
     ///
-    /// The input is fed through a [`ResampleStream`] in blocks of 64 Ki samples, so besides
-    /// the output the only memory used is scratch of about one block plus the filters'
-    /// FFT blocks, whatever the input's length. The result is the same, sample for sample, as
-    /// streaming the clip in any other pieces.
+    /// The input is fed through a [`ResampleStream`], whose FFT blocks read it in place, so
+    /// besides the output the only memory used is scratch of about one FFT block, whatever the
+    /// input's length. The result is the same, sample for sample, as streaming the clip in
+    /// any pieces.
     pub fn process_into(&self, input: &[f32], out: &mut Vec<f32>) {
         out.clear();
         if input.is_empty() {
@@ -279,9 +303,7 @@ impl Resampler {
         }
         out.reserve(self.output_len(input.len()));
         let mut stream = self.stream();
-        for block in input.chunks(BLOCK) {
-            stream.push(block, out);
-        }
+        stream.push(input, out);
         stream.finish(out);
     }
 
@@ -313,17 +335,40 @@ impl Band {
         let kernel = shape.kernel(scale);
         let half = shape.half_width / scale; // in input samples
         let reach_taps = half.ceil() as usize + 1;
-        let lead = reach_taps.div_ceil(down) * down;
-        let mut n = down;
+        // The first kept intermediate sample sits `reach_taps` input samples or more into the
+        // block; the last kept one as far or further from its end.
+        let first = (reach_taps * up).div_ceil(down);
+        let lead = (first * down).div_ceil(up);
+        // At least twice `down`: both transforms' lengths even.
+        let mut n = 2 * down;
         while n < MIN_FFT.max(BLOCK_FACTOR * 2 * lead) {
             n *= 2;
         }
-        let hop = n - 2 * lead;
-        // Intermediate index m sits at input position m·down/up; `offset` of them precede the
-        // clip, the first block's first exact output being the first kept.
-        let before = reach.div_ceil(up);
-        let zeros = lead + down * before;
-        let offset = up * before;
+        // For a ratio of small primes, of that length and the next two doublings, the one with
+        // the fewest FFT operations (`n log n` both ways) per input sample kept.
+        let cost = |n: usize| {
+            let m = n * up / down;
+            let hop = block_hop(n, up, down, first, reach_taps);
+            let ops = (n as f64) * (n as f64).log2() + (m as f64) * (m as f64).log2();
+            if hop == 0 {
+                f64::INFINITY
+            } else {
+                ops / hop as f64
+            }
+        };
+        // Integer ratios keep the shortest (its f32 rounding is the least: 150.2 dB of stop
+        // band at 44 100 → 22 050, 149.6 at twice the length).
+        let doublings = if up > 1 && down > 1 { 2 } else { 0 };
+        let n = (0..=doublings)
+            .map(|d| n << d)
+            .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+            .unwrap_or(n);
+        let hop = block_hop(n, up, down, first, reach_taps);
+        // Intermediate index m sits at padded input position m·down/up; `offset` of them
+        // precede the clip (index `zeros · up / down`), the first block's first exact output
+        // being the first kept; at least `reach` of them (the interpolation stage's lead).
+        let zeros = down * (first + reach).div_ceil(up);
+        let offset = zeros * up / down - first;
         // The continuous kernel's spectrum at the FFT's bins, from samples `OVERSAMPLE` times
         // denser than the input's (the kernel sampled at the input rate would add its
         // response's alias from the input rate, up to 6 dB in the stop band; the densely
@@ -358,15 +403,14 @@ impl Band {
             .rposition(|g| f64::from(g.abs()) * n as f64 > 1e-9)
             .map_or(1, |b| b + 1);
         gain.truncate(significant);
-        let mut planner = RealFftPlanner::<f32>::new();
-        let forward = planner.plan_fft_forward(n);
-        let inverse = planner.plan_fft_inverse(n * up / down);
+        let forward = RealForward::new(n);
+        let inverse = RealInverse::new(n * up / down);
         let taps = 2 * (half.ceil() as usize) + 1;
         Self {
             up,
             down,
             n,
-            lead,
+            first,
             hop,
             taps,
             zeros,
@@ -374,6 +418,7 @@ impl Band {
             gain,
             forward,
             inverse,
+            arch: Arch::new(),
         }
     }
 
@@ -382,71 +427,332 @@ impl Band {
         self.hop * self.up / self.down
     }
 
-    /// Filters the block `x` (`n` padded input samples) and appends its exact outputs.
-    fn block(&self, x: &[f32], work: &mut Work, mid: &mut Vec<f32>) {
+    /// Filters the block `head` then `tail` (`n` padded input samples together) and returns
+    /// its exact outputs ([`yield_len`](Self::yield_len) intermediate samples).
+    fn block<'w>(&self, head: &[f32], tail: &[f32], work: &'w mut Work) -> &'w [f32] {
+        // The passes around the FFTs compiled for the SIMD level detected (they vectorise).
+        self.arch.dispatch(BlockRun {
+            band: self,
+            head,
+            tail,
+            work: &mut *work,
+        });
+        &work.out[self.first..self.first + self.yield_len()]
+    }
+
+    /// [`block`](Self::block)'s work, inlined into each SIMD level's code.
+    #[inline(always)]
+    fn filter(&self, head: &[f32], tail: &[f32], work: &mut Work) {
         let Work {
             time,
             spectrum,
             widened,
+            packed,
             out,
             scratch,
         } = work;
-        time.copy_from_slice(x);
-        let forward = self.forward.process_with_scratch(time, spectrum, scratch);
-        debug_assert!(forward.is_ok());
-        widened.fill(Complex::default());
-        if self.down == 1 {
-            for ((w, s), &g) in widened.iter_mut().zip(spectrum.iter()).zip(&self.gain) {
-                *w = s * g;
-            }
-        } else {
-            // Decimation: the spectrum folded onto the lower rate's bins (sums of aliases):
-            // bin `b` of the full spectrum lands on `b mod m`, its mirror `n - b` (value
-            // conjugated) on `(n - b) mod m`; only bins `0..=m/2` are kept (the rest is their
-            // mirror). The kept gain rarely reaches past bin `m` (the lower rate's own rate).
-            let m = self.n / self.down;
-            let half = m / 2;
+        self.forward.process(head, tail, time, spectrum, scratch);
+        let m = self.n * self.up / self.down;
+        // Bins below the lower rate's Nyquist (`m / 2`) keep their place, scaled.
+        let half = m / 2;
+        let direct = self.gain.len().min(half).min(spectrum.len());
+        for ((w, s), &g) in widened[..direct]
+            .iter_mut()
+            .zip(&spectrum[..direct])
+            .zip(&self.gain[..direct])
+        {
+            *w = s * g;
+        }
+        widened[direct..].fill(Complex::default());
+        if m < self.n {
+            // Decimation: the rest of the spectrum folded onto the lower rate's bins (sums of
+            // aliases): bin `b` of the full spectrum lands on `b mod m`, its mirror `-b`
+            // (value conjugated) on `-b mod m`; only bins `0..=m/2` are kept (the rest is
+            // their mirror). The kept gain rarely reaches past bin `m` (the lower rate's own
+            // rate).
             let nyquist = self.n / 2;
-            for (b, (s, &g)) in spectrum.iter().zip(&self.gain).enumerate() {
-                let v = s * g;
-                if b < m {
-                    if b <= half {
-                        widened[b] += v;
+            let len = self.gain.len().min(spectrum.len());
+            let (spectrum, gain) = (&spectrum[..len], &self.gain[..len]);
+            let (mut b, mut k) = (direct, direct % m); // k = b mod m
+            while b < len {
+                if 2 * k < m && k > 0 {
+                    // A run landing on bins k.. in order.
+                    let run = (m.div_ceil(2) - k).min(len - b);
+                    for ((w, s), &g) in widened[k..k + run]
+                        .iter_mut()
+                        .zip(&spectrum[b..b + run])
+                        .zip(&gain[b..b + run])
+                    {
+                        *w += s * g;
                     }
-                    if b >= half && b > 0 && b < nyquist {
-                        widened[m - b] += v.conj();
+                    (b, k) = (b + run, k + run);
+                } else if 2 * k > m && b < nyquist {
+                    // A run whose mirrors land on bins m - k, m - k - 1, … (conjugated).
+                    let run = (m - k).min(len - b).min(nyquist - b);
+                    for ((w, s), &g) in widened[m - k - run + 1..=m - k]
+                        .iter_mut()
+                        .rev()
+                        .zip(&spectrum[b..b + run])
+                        .zip(&gain[b..b + run])
+                    {
+                        *w += (s * g).conj();
                     }
+                    (b, k) = (b + run, k + run);
                 } else {
-                    let k = b % m;
+                    // Bins landing on 0 or m/2 (both ways), and the input's Nyquist bin.
+                    let v = spectrum[b] * gain[b];
                     if k <= half {
                         widened[k] += v;
                     }
-                    if b < nyquist {
-                        let k = (self.n - b) % m;
-                        if k <= half {
-                            widened[k] += v.conj();
+                    if b > 0 && b < nyquist {
+                        let mirror = if k == 0 { 0 } else { m - k };
+                        if mirror <= half {
+                            widened[mirror] += v.conj();
                         }
                     }
+                    (b, k) = (b + 1, k + 1);
+                }
+                if k == m {
+                    k = 0;
                 }
             }
+        } else if self.gain.len() > direct {
+            // Up: the input's Nyquist bin, the last one the gain reaches.
+            let b = direct;
+            widened[b] = spectrum[b] * self.gain[b];
         }
         widened[0].im = 0.0;
         if let Some(last) = widened.last_mut() {
             last.im = 0.0;
         }
-        let inverse = self.inverse.process_with_scratch(widened, out, scratch);
-        debug_assert!(inverse.is_ok());
-        let first = self.lead * self.up / self.down;
-        mid.extend_from_slice(&out[first..first + self.yield_len()]);
+        self.inverse.process(widened, packed, out, scratch);
     }
+}
+
+/// [`Band::block`] at the SIMD level `pulp` picked.
+struct BlockRun<'b> {
+    band: &'b Band,
+    head: &'b [f32],
+    tail: &'b [f32],
+    work: &'b mut Work,
+}
+
+impl WithSimd for BlockRun<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        self.band.filter(self.head, self.tail, self.work);
+    }
+}
+
+/// The forward FFT of `n` (even) real samples: `n / 2` complex ones (even samples real, odd
+/// ones imaginary) transformed by rustfft, then split into the real signal's spectrum by one
+/// pass that makes bins `k` and `n/2 − k` together, four pairs a step (vectorised; realfft's
+/// own pass is scalar, 30 % of a 2:1 resampling).
+#[derive(Clone)]
+struct RealForward {
+    /// The half-length complex FFT.
+    fft: Arc<dyn Fft<f32>>,
+    /// `cos(2πk/n)`, `sin(2πk/n)` for `k` in `0..n/2`.
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+}
+
+impl RealForward {
+    fn new(n: usize) -> Self {
+        let half = n / 2;
+        let fft = FftPlanner::<f32>::new().plan_fft_forward(half);
+        let angle = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+        Self {
+            fft,
+            cos: (0..half).map(|k| angle(k).cos() as f32).collect(),
+            sin: (0..half).map(|k| angle(k).sin() as f32).collect(),
+        }
+    }
+
+    /// The spectrum (`n/2 + 1` bins) of `head` then `tail` (`n` samples together); `z` holds
+    /// `n/2` values, `scratch` the FFT's in-place scratch.
+    #[inline(always)]
+    fn process(
+        &self,
+        head: &[f32],
+        tail: &[f32],
+        z: &mut [Complex<f32>],
+        spectrum: &mut [Complex<f32>],
+        scratch: &mut [Complex<f32>],
+    ) {
+        // Pack sample pairs; a pair may straddle `head` and `tail`.
+        let pairs = head.len() / 2;
+        for (c, p) in z[..pairs].iter_mut().zip(head.chunks_exact(2)) {
+            *c = Complex::new(p[0], p[1]);
+        }
+        let (mut at, mut tail) = (pairs, tail);
+        if let (Some(&last), true) = (head.last(), head.len() % 2 == 1) {
+            z[at] = Complex::new(last, tail[0]);
+            (at, tail) = (at + 1, &tail[1..]);
+        }
+        for (c, p) in z[at..].iter_mut().zip(tail.chunks_exact(2)) {
+            *c = Complex::new(p[0], p[1]);
+        }
+        self.fft.process_with_scratch(z, scratch);
+        let m = z.len();
+        // X[k] = E[k] + e^{−2πik/n} O[k], E = (Z[k] + conj Z[m−k]) / 2 (the even samples'
+        // spectrum), O = (Z[k] − conj Z[m−k]) / 2i (the odd samples'), for the pairs
+        // (k, m − k), k in 1..=m/2: the first `span` four at a time (the two sides apart), the
+        // rest one by one.
+        let half = m / 2;
+        let span = 4 * (half.saturating_sub(1) / 4);
+        let (lo, hi) = spectrum.split_at_mut(half + 1);
+        let j0 = m - span;
+        let k_side = z[1..1 + span]
+            .chunks_exact(4)
+            .zip(self.cos[1..1 + span].chunks_exact(4))
+            .zip(self.sin[1..1 + span].chunks_exact(4))
+            .zip(lo[1..1 + span].chunks_exact_mut(4));
+        let j_side = z[j0..m]
+            .rchunks_exact(4)
+            .zip(hi[j0 - half - 1..m - half - 1].rchunks_exact_mut(4));
+        for ((((a, c), s), xk), (b, xj)) in k_side.zip(j_side) {
+            let mut out_k = [Complex::default(); 4];
+            let mut out_j = [Complex::default(); 4];
+            for l in 0..4 {
+                let (yk, yj) = split_pair(a[l], b[3 - l], c[l], s[l]);
+                out_k[l] = yk;
+                out_j[3 - l] = yj;
+            }
+            xk.copy_from_slice(&out_k);
+            xj.copy_from_slice(&out_j);
+        }
+        for k in 1 + span..=half {
+            let j = m - k;
+            let (yk, yj) = split_pair(z[k], z[j], self.cos[k], self.sin[k]);
+            // Bin m/2 of an even `m` pairs with itself: the `k` formula.
+            spectrum[j] = yj;
+            spectrum[k] = yk;
+        }
+        spectrum[0] = Complex::new(z[0].re + z[0].im, 0.0);
+        spectrum[m] = Complex::new(z[0].re - z[0].im, 0.0);
+    }
+}
+
+/// Bins `k` and `m − k` of a real signal's spectrum from bins `a = Z[k]`, `b = Z[m − k]` of its
+/// packed half-length transform, with `c + is = e^{2πik/n}`.
+#[inline(always)]
+fn split_pair(a: Complex<f32>, b: Complex<f32>, c: f32, s: f32) -> (Complex<f32>, Complex<f32>) {
+    let e_re = 0.5 * (a.re + b.re);
+    let e_im = 0.5 * (a.im - b.im);
+    let o_re = 0.5 * (a.im + b.im);
+    let o_im = -0.5 * (a.re - b.re);
+    let p = c * o_re + s * o_im;
+    let q = c * o_im - s * o_re;
+    (
+        Complex::new(e_re + p, e_im + q),
+        Complex::new(e_re - p, q - e_im),
+    )
+}
+
+/// The inverse FFT (unnormalised) to `m` (even) real samples from their `m/2 + 1` bins: the
+/// bins merged into the `m / 2` complex ones whose inverse transform holds the even samples
+/// (real parts) and the odd ones (imaginary), `Z[k] = E[k] + i O[k]` with
+/// `E = X[k] + conj X[m/2−k]`, `O = (X[k] − conj X[m/2−k]) e^{2πik/m}`, made for `k` and
+/// `m/2 − k` together (`Z[m/2−k] = conj E[k] + i conj O[k]`).
+#[derive(Clone)]
+struct RealInverse {
+    /// The half-length complex inverse FFT.
+    fft: Arc<dyn Fft<f32>>,
+    /// `cos(2πk/m)`, `sin(2πk/m)` for `k` in `0..m/2`.
+    cos: Vec<f32>,
+    sin: Vec<f32>,
+}
+
+impl RealInverse {
+    fn new(m: usize) -> Self {
+        let half = m / 2;
+        let fft = FftPlanner::<f32>::new().plan_fft_inverse(half);
+        let angle = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / m as f64;
+        Self {
+            fft,
+            cos: (0..half).map(|k| angle(k).cos() as f32).collect(),
+            sin: (0..half).map(|k| angle(k).sin() as f32).collect(),
+        }
+    }
+
+    /// `out` (`m` samples) from the bins `x` (`m/2 + 1`); `z` holds `m/2` values, `scratch`
+    /// the FFT's in-place scratch.
+    #[inline(always)]
+    fn process(
+        &self,
+        x: &[Complex<f32>],
+        z: &mut [Complex<f32>],
+        out: &mut [f32],
+        scratch: &mut [Complex<f32>],
+    ) {
+        let h = z.len();
+        // Pairs (k, h − k) for k in 1..=h/2: the first `span` four at a time (the two sides
+        // apart), the rest one by one.
+        let span = 4 * ((h / 2).saturating_sub(1) / 4);
+        let (lo, hi) = z.split_at_mut(h / 2 + 1);
+        let j0 = h - span;
+        let k_side = x[1..1 + span]
+            .chunks_exact(4)
+            .zip(self.cos[1..1 + span].chunks_exact(4))
+            .zip(self.sin[1..1 + span].chunks_exact(4))
+            .zip(lo[1..1 + span].chunks_exact_mut(4));
+        let j_side = x[j0..h]
+            .rchunks_exact(4)
+            .zip(hi[j0 - h / 2 - 1..h - h / 2 - 1].rchunks_exact_mut(4));
+        for ((((a, c), s), zk), (b, zj)) in k_side.zip(j_side) {
+            let mut out_k = [Complex::default(); 4];
+            let mut out_j = [Complex::default(); 4];
+            for l in 0..4 {
+                let (yk, yj) = merge_pair(a[l], b[3 - l], c[l], s[l]);
+                out_k[l] = yk;
+                out_j[3 - l] = yj;
+            }
+            zk.copy_from_slice(&out_k);
+            zj.copy_from_slice(&out_j);
+        }
+        for k in 1 + span..=h / 2 {
+            let j = h - k;
+            let (yk, yj) = merge_pair(x[k], x[j], self.cos[k], self.sin[k]);
+            // k = h/2 of an even h pairs with itself: the `k` formula.
+            z[j] = yj;
+            z[k] = yk;
+        }
+        let (x0, xh) = (x[0].re, x[h].re);
+        z[0] = Complex::new(x0 + xh, x0 - xh);
+        self.fft.process_with_scratch(z, scratch);
+        for (p, c) in out.chunks_exact_mut(2).zip(z.iter()) {
+            p[0] = c.re;
+            p[1] = c.im;
+        }
+    }
+}
+
+/// `Z[k]` and `Z[h − k]` of [`RealInverse`] from `a = X[k]`, `b = X[h − k]`, with
+/// `c + is = e^{2πik/m}`.
+#[inline(always)]
+fn merge_pair(a: Complex<f32>, b: Complex<f32>, c: f32, s: f32) -> (Complex<f32>, Complex<f32>) {
+    let e_re = a.re + b.re;
+    let e_im = a.im - b.im;
+    let d_re = a.re - b.re;
+    let d_im = a.im + b.im;
+    let o_re = d_re * c - d_im * s;
+    let o_im = d_re * s + d_im * c;
+    (
+        Complex::new(e_re - o_im, e_im + o_re),
+        Complex::new(e_re + o_im, o_re - e_im),
+    )
 }
 
 /// A stream's FFT buffers.
 #[derive(Debug, Clone)]
 struct Work {
-    time: Vec<f32>,
+    time: Vec<Complex<f32>>,
     spectrum: Vec<Complex<f32>>,
     widened: Vec<Complex<f32>>,
+    packed: Vec<Complex<f32>>,
     out: Vec<f32>,
     scratch: Vec<Complex<f32>>,
 }
@@ -455,13 +761,17 @@ impl Work {
     fn new(band: &Band) -> Self {
         let scratch = band
             .forward
-            .get_scratch_len()
-            .max(band.inverse.get_scratch_len());
+            .fft
+            .get_inplace_scratch_len()
+            .max(band.inverse.fft.get_inplace_scratch_len());
+        let half = band.forward.fft.len();
+        let low = band.inverse.fft.len();
         Self {
-            time: band.forward.make_input_vec(),
-            spectrum: band.forward.make_output_vec(),
-            widened: band.inverse.make_input_vec(),
-            out: band.inverse.make_output_vec(),
+            time: vec![Complex::default(); half],
+            spectrum: vec![Complex::default(); half + 1],
+            widened: vec![Complex::default(); low + 1],
+            packed: vec![Complex::default(); low],
+            out: vec![0.0; 2 * low],
             scratch: vec![Complex::default(); scratch],
         }
     }
@@ -539,8 +849,13 @@ impl Polyphase {
     }
 }
 
-/// Input samples [`Resampler::process_into`] feeds its stream at a time (64 Ki samples, 256 KiB).
+/// Input samples a load decodes and feeds its resampling stream at a time (64 Ki samples,
+/// 256 KiB).
 pub(crate) const BLOCK: usize = 1 << 16;
+
+/// Intermediate samples the band stage makes before the interpolation stage runs over them
+/// (64 KiB): long runs through the polyphase table, a bounded buffer.
+const MID_BATCH: usize = 1 << 14;
 
 /// A [`Resampler`] applied to one channel that arrives in pieces, with bounded memory.
 ///
@@ -559,9 +874,11 @@ pub struct ResampleStream<'a> {
     /// The zero-padded input from the next block's first position on.
     input: Vec<f32>,
     /// The band stage's output from padded intermediate index `mid_base` on (index `offset`
-    /// of the band stage is the clip's start).
+    /// of the band stage is the clip's start), when there is an interpolation stage.
     mid: Vec<f32>,
     mid_base: u64,
+    /// Intermediate samples the band stage has made (up to padded index `made`).
+    made: u64,
     /// Input samples pushed so far.
     pushed: u64,
     /// Outputs produced so far (`n` of the next output).
@@ -602,6 +919,7 @@ impl<'a> ResampleStream<'a> {
             input: vec![0.0; zeros],
             mid: Vec::new(),
             mid_base: 0,
+            made: 0,
             pushed: 0,
             produced: 0,
             at: 0,
@@ -622,8 +940,29 @@ impl<'a> ResampleStream<'a> {
             out.extend_from_slice(input);
             return;
         }
-        self.input.extend_from_slice(input);
-        self.run_blocks(plan);
+        let (n, hop) = (plan.band.n, plan.band.hop);
+        let mut rest = input;
+        // Blocks that start in the buffered input: completed from the piece.
+        while !self.input.is_empty() && self.input.len() + rest.len() >= n {
+            let head = self.input.len().min(n);
+            self.block(plan, head, &rest[..n - head], u64::MAX, out);
+            if hop <= self.input.len() {
+                self.input.drain(..hop);
+            } else {
+                rest = &rest[hop - self.input.len()..];
+                self.input.clear();
+            }
+        }
+        // Blocks read straight from the piece, then what is left is kept for the next.
+        if self.input.is_empty() {
+            let mut at = 0;
+            while at + n <= rest.len() {
+                self.block(plan, 0, &rest[at..at + n], u64::MAX, out);
+                at += hop;
+            }
+            rest = &rest[at..];
+        }
+        self.input.extend_from_slice(rest);
         self.emit(plan, u64::MAX, out);
     }
 
@@ -645,13 +984,19 @@ impl<'a> ResampleStream<'a> {
                 at + plan.band.offset as u64 + 1 - p.lead as u64 + p.taps as u64
             }
         };
-        let n = plan.band.n;
-        while self.mid_base + (self.mid.len() as u64) < needed {
+        let (n, hop) = (plan.band.n, plan.band.hop);
+        while self.made < needed {
             // Zeros after the signal, a block at a time.
             if self.input.len() < n {
                 self.input.resize(n, 0.0);
             }
-            self.run_blocks(plan);
+            self.block(plan, n, &[], total, out);
+            self.input.drain(..hop);
+        }
+        if plan.interp.is_none() && self.produced > total {
+            // The last block's outputs past the signal's end.
+            out.truncate(out.len() - (self.produced - total) as usize);
+            self.produced = total;
         }
         self.emit(plan, total, out);
     }
@@ -682,19 +1027,37 @@ impl<'a> ResampleStream<'a> {
         }
     }
 
-    /// Runs the band stage over every whole block in the input buffer.
-    fn run_blocks(&mut self, plan: &Resampler) {
+    /// Runs the band stage over the block made of the first `head` buffered input samples and
+    /// `tail`. Without an interpolation stage its outputs go straight to `out`; with one they
+    /// are kept for it, and the outputs they complete are made.
+    ///
+    /// Outputs from index `until` on are not made.
+    fn block(
+        &mut self,
+        plan: &Resampler,
+        head: usize,
+        tail: &[f32],
+        until: u64,
+        out: &mut Vec<f32>,
+    ) {
         let band = &plan.band;
-        if self.input.len() < band.n {
-            return;
-        }
         let work = self.work.get_or_insert_with(|| Work::new(band));
-        let mut at = 0;
-        while at + band.n <= self.input.len() {
-            band.block(&self.input[at..at + band.n], work, &mut self.mid);
-            at += band.hop;
+        let kept = band.block(&self.input[..head], tail, work);
+        let made = self.made;
+        self.made += kept.len() as u64;
+        if plan.interp.is_none() {
+            // Intermediate index `offset` is output 0.
+            let skip = (band.offset as u64)
+                .saturating_sub(made)
+                .min(kept.len() as u64) as usize;
+            out.extend_from_slice(&kept[skip..]);
+            self.produced += (kept.len() - skip) as u64;
+        } else {
+            self.mid.extend_from_slice(kept);
+            if self.mid.len() >= MID_BATCH {
+                self.emit(plan, until, out);
+            }
         }
-        self.input.drain(..at);
     }
 
     /// Produces outputs up to (not including) index `until` while their
@@ -703,17 +1066,8 @@ impl<'a> ResampleStream<'a> {
         let have = self.mid_base + self.mid.len() as u64;
         let offset = plan.band.offset as u64;
         let next = match &plan.interp {
-            None => {
-                // The band stage's rate is the output's: output n is intermediate n.
-                let end = until.min(have.saturating_sub(offset));
-                if end > self.produced {
-                    let lo = (self.produced + offset - self.mid_base) as usize;
-                    let hi = (end + offset - self.mid_base) as usize;
-                    out.extend_from_slice(&self.mid[lo..hi]);
-                    self.produced = end;
-                }
-                self.produced + offset
-            }
+            // The band stage's outputs went straight to `out`.
+            None => return,
             Some(p) => {
                 let skip = offset + 1 - p.lead as u64;
                 if p.interpolate {
@@ -963,6 +1317,24 @@ fn bessel_i0(x: f64) -> f64 {
     sum
 }
 
+/// Whether `x` has no prime factor above 7 (FFTs of such lengths are fast).
+fn smooth(mut x: u32) -> bool {
+    for p in [2, 3, 5, 7] {
+        while x > 0 && x.is_multiple_of(p) {
+            x /= p;
+        }
+    }
+    x == 1
+}
+
+/// Input samples an overlap-save block of `n` advances (a multiple of `down`; 0 if none fit):
+/// its kept intermediate samples, from local index `first` on, sit at least `reach` input
+/// samples from either end.
+fn block_hop(n: usize, up: usize, down: usize, first: usize, reach: usize) -> usize {
+    let room = (n * up).saturating_sub(reach * up + first * down);
+    down * (room / (up * down))
+}
+
 fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         (a, b) = (b, a % b);
@@ -1051,8 +1423,8 @@ mod tests {
         assert_eq!(r.process(&vec![0.5; 1000]).len(), r.output_len(1000));
     }
 
-    /// Exact integer ratios are the FFT stage alone; others add a short interpolator whose
-    /// table is exact while small, interpolated beyond.
+    /// Exact integer ratios and ratios of small primes are the FFT stage alone; others add a
+    /// short interpolator whose table is exact while small, interpolated beyond.
     #[test]
     fn stages_depend_on_the_ratio() {
         for (from, to) in [(44_100, 22_050), (48_000, 16_000), (8_000, 16_000)] {
@@ -1063,8 +1435,16 @@ mod tests {
         let interp = plan.interp.as_ref().expect("interpolator");
         assert!(!interp.interpolate);
         assert!(interp.taps <= 24, "{} taps", interp.taps);
-        let plan = Resampler::plan(44_100, 16_000).expect("plan");
+        // Ratios of small primes: the FFT stage alone, at the output rate.
+        for (from, to, up, down) in [(44_100, 16_000, 160, 441), (16_000, 22_050, 441, 320)] {
+            let plan = Resampler::plan(from, to).expect("plan");
+            assert_eq!((plan.band.up, plan.band.down), (up, down));
+            assert!(plan.interp.is_none());
+        }
+        // 17 000 / 44 100 = 170 / 441 (17 is prime): down by 1, then interpolated.
+        let plan = Resampler::plan(44_100, 17_000).expect("plan");
         assert_eq!((plan.band.up, plan.band.down), (1, 1));
+        assert!(plan.interp.is_some());
         let plan = Resampler::plan(192_000, 22_050).expect("plan");
         assert_eq!((plan.band.up, plan.band.down), (1, 4));
         let plan = Resampler::plan(22_051, 48_000).expect("plan");
@@ -1131,6 +1511,8 @@ mod tests {
             (48_000, 22_051, &[2, 5_000]),
             (48_000, 16_000, &[1, 7, 5_000]),
             (44_100, 16_000, &[3, 6_000]),
+            (44_100, 17_000, &[3, 6_000]),
+            (11_025, 16_000, &[1, 2, 3_001]),
             (192_000, 22_050, &[1, 20_000]),
             (1_000, 256_000, &[1, 3, 40]),
             (22_050, 22_050, &[1, 1_000]),
