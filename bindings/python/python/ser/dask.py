@@ -39,7 +39,7 @@ def _batch(paths: List[str], features: str, n_jobs: Optional[int]) -> Any:
 
 def extract(
     paths_or_manifest: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]],
-    features: str = "functionals",
+    features: Optional[str] = None,
     client: Any = None,
     batch_size: int = 64,
     n_jobs: Optional[int] = -1,
@@ -48,6 +48,7 @@ def extract(
     """``ser.extract`` on a Dask cluster: the same table, row for row.
 
     ``paths_or_manifest``: a list of paths, or a manifest file (its ``path`` column).
+    ``features``: as ``ser.extract`` (None: the robust preset's set).
     ``client``: a ``dask.distributed.Client`` (None: the current default client, or a new
     local cluster if there is none). ``batch_size``: files per task (a task is one
     ``ser.extract`` call on a worker; larger batches mean less scheduling overhead, smaller
