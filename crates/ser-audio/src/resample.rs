@@ -546,6 +546,16 @@ impl WithSimd for BlockRun<'_> {
     }
 }
 
+/// `cos(2πk/n)` and `sin(2πk/n)` for `k` in `0..n/2` (computed in `f64`): the split and merge
+/// factors of [`RealForward`] and [`RealInverse`].
+fn twiddles(n: usize) -> (Vec<f32>, Vec<f32>) {
+    let angle = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+    (
+        (0..n / 2).map(|k| angle(k).cos() as f32).collect(),
+        (0..n / 2).map(|k| angle(k).sin() as f32).collect(),
+    )
+}
+
 /// The forward FFT of `n` (even) real samples: `n / 2` complex ones (even samples real, odd
 /// ones imaginary) transformed by rustfft, then split into the real signal's spectrum by one
 /// pass that makes bins `k` and `n/2 − k` together, four pairs a step (vectorised; realfft's
@@ -561,13 +571,11 @@ struct RealForward {
 
 impl RealForward {
     fn new(n: usize) -> Self {
-        let half = n / 2;
-        let fft = FftPlanner::<f32>::new().plan_fft_forward(half);
-        let angle = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / n as f64;
+        let (cos, sin) = twiddles(n);
         Self {
-            fft,
-            cos: (0..half).map(|k| angle(k).cos() as f32).collect(),
-            sin: (0..half).map(|k| angle(k).sin() as f32).collect(),
+            fft: FftPlanner::<f32>::new().plan_fft_forward(n / 2),
+            cos,
+            sin,
         }
     }
 
@@ -668,13 +676,11 @@ struct RealInverse {
 
 impl RealInverse {
     fn new(m: usize) -> Self {
-        let half = m / 2;
-        let fft = FftPlanner::<f32>::new().plan_fft_inverse(half);
-        let angle = |k: usize| 2.0 * std::f64::consts::PI * k as f64 / m as f64;
+        let (cos, sin) = twiddles(m);
         Self {
-            fft,
-            cos: (0..half).map(|k| angle(k).cos() as f32).collect(),
-            sin: (0..half).map(|k| angle(k).sin() as f32).collect(),
+            fft: FftPlanner::<f32>::new().plan_fft_inverse(m / 2),
+            cos,
+            sin,
         }
     }
 

@@ -681,17 +681,8 @@ fn contour_stats(contour: &[Option<f32>], hop_s: f32) -> [f32; 10] {
         percentile(&sorted, 80.0),
     );
     let (mut rising, mut falling) = (Vec::new(), Vec::new());
-    let mut j = 0;
-    while j < contour.len() {
-        if contour[j].is_none() {
-            j += 1;
-            continue;
-        }
-        let start = j;
-        while j < contour.len() && contour[j].is_some() {
-            j += 1;
-        }
-        let raw: Vec<f32> = contour[start..j].iter().flatten().copied().collect();
+    for run in crate::voice::some_runs(contour) {
+        let raw: Vec<f32> = contour[run].iter().flatten().copied().collect();
         // A 3-frame moving average (openSMILE's sma3), shorter at the ends of the run.
         let run: Vec<f32> = (0..raw.len())
             .map(|i| {

@@ -30,6 +30,23 @@ pub struct Pulse {
     pub amplitude: f32,
 }
 
+/// The index ranges of the runs of consecutive `Some` values of `values`, in order.
+pub(crate) fn some_runs<T>(
+    values: &[Option<T>],
+) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut j = 0;
+    std::iter::from_fn(move || {
+        while j < values.len() && values[j].is_none() {
+            j += 1;
+        }
+        let start = j;
+        while j < values.len() && values[j].is_some() {
+            j += 1;
+        }
+        (start < j).then_some(start..j)
+    })
+}
+
 /// The glottal pulses of every voiced stretch of `signal` (at `sample_rate` Hz), one `Vec` per
 /// stretch, in order.
 ///
@@ -61,17 +78,8 @@ pub fn glottal_pulses(
     }
     let sr = f64::from(sample_rate);
     let mut out = Vec::new();
-    let mut j = 0;
-    while j < f0_hz.len() {
-        if f0_hz[j].is_none() {
-            j += 1;
-            continue;
-        }
-        let first = j;
-        while j < f0_hz.len() && f0_hz[j].is_some() {
-            j += 1;
-        }
-        let last = j - 1;
+    for run in some_runs(f0_hz) {
+        let (first, last) = (run.start, run.end - 1);
         let start = (first * hop).saturating_sub(hop / 2);
         let end = (last * hop + hop / 2 + 1).min(signal.len());
         if end <= start + 2 {
@@ -601,6 +609,24 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn some_runs_are_the_stretches_of_values() {
+        let v = [
+            None,
+            Some(1),
+            Some(2),
+            None,
+            None,
+            Some(3),
+            None,
+            Some(4),
+            Some(5),
+        ];
+        assert_eq!(some_runs(&v).collect::<Vec<_>>(), vec![1..3, 5..6, 7..9]);
+        assert_eq!(some_runs::<u8>(&[None, None]).count(), 0);
+        assert_eq!(some_runs::<u8>(&[]).count(), 0);
+    }
 
     #[test]
     fn roots_of_a_known_polynomial() {
