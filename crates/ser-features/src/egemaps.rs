@@ -331,6 +331,30 @@ impl Egemaps {
         })
     }
 
+    /// The frame sequence of the clip ([`crate::frames::pool`] of its frame rows), after the
+    /// paralinguistic vector ([`Egemaps::extract_paralinguistic`], bit for bit) when
+    /// `paralinguistic`: [`FeatureSpec::Frames`](crate::FeatureSpec::Frames) and
+    /// [`FeatureSpec::ParalinguisticFrames`](crate::FeatureSpec::ParalinguisticFrames).
+    pub fn extract_frames_with_scratch(
+        &self,
+        samples: &[f32],
+        scratch: &mut EgemapsScratch,
+        paralinguistic: bool,
+    ) -> Result<Vec<f32>> {
+        self.with_rows(samples, scratch, |plan, llds, voice| {
+            let mut out = Vec::new();
+            if paralinguistic {
+                out = plan.functionals.from_llds(llds)?;
+                out.extend(plan.from_llds(llds, voice)?);
+            }
+            out.extend(crate::frames::pool(
+                llds,
+                plan.functionals.params().active_range_db,
+            )?);
+            Ok(out)
+        })
+    }
+
     /// The frame rows of the whole clip: the functionals' [`Lld`]s ([`Functionals::llds`], bit
     /// for bit) and the [`VoiceLld`]s of the same frames.
     pub fn llds(&self, samples: &[f32]) -> Result<(Vec<Lld>, Vec<VoiceLld>)> {

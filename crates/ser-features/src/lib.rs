@@ -8,6 +8,7 @@ pub mod delta;
 pub mod egemaps;
 mod error;
 pub mod feature_set;
+pub mod frames;
 pub mod functionals;
 pub mod mel;
 pub mod mfcc;
@@ -29,7 +30,7 @@ pub use error::{FeatureError, Result};
 pub use feature_set::{Feature, FeatureSet, FeatureSetExtractor, FrameFeatures};
 pub use functionals::{Functionals, FunctionalsParams, Lld};
 pub use mfcc::{Mfcc, MfccParams, MfccScratch};
-pub use spec::{FeatureExtractor, FeatureSpec};
+pub use spec::{FeatureExtractor, FeatureSpec, FrameLayout};
 pub use spectrogram::{PreciseStft, Spectrogram};
 
 #[cfg(test)]

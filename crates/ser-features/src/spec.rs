@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::chroma::chroma_stft;
 use crate::egemaps::{self, Egemaps, EgemapsScratch};
 use crate::error::{FeatureError, Result};
+use crate::frames;
 use crate::functionals::{self, Functionals, FunctionalsParams, FunctionalsScratch};
 use crate::mfcc::{Mfcc, MfccParams, MfccScratch};
 use crate::spectral::spectral_contrast;
@@ -53,20 +54,51 @@ pub enum FeatureSpec {
     /// from one spectrogram and one pitch track (220 values). Whole clips.
     #[serde(rename = "paralinguistic")]
     Paralinguistic,
+    /// A fixed-length frame sequence for frame-level models ([`crate::frames`]: the active span
+    /// in 48 steps of 40 log-mel bands, F0 and voicing; 2016 values, step-major). Whole clips.
+    #[serde(rename = "frames")]
+    Frames,
+    /// [`FeatureSpec::Paralinguistic`] (bit for bit) followed by [`FeatureSpec::Frames`], from
+    /// one spectrogram and one pitch track (2236 values): clip functionals for the feature-level
+    /// models and the frame sequence for a frame-level model ([`FeatureSpec::frame_layout`]).
+    /// Whole clips.
+    #[serde(rename = "paralinguistic+frames")]
+    ParalinguisticFrames,
+}
+
+/// Where a frame sequence sits in a clip vector: values `start..start + steps * step_dim`,
+/// step-major ([`FeatureSpec::frame_layout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FrameLayout {
+    /// Index of the sequence's first value.
+    pub start: usize,
+    /// Steps of the sequence.
+    pub steps: usize,
+    /// Values per step.
+    pub step_dim: usize,
+}
+
+impl FrameLayout {
+    /// The indices of the sequence's values.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.start + self.steps * self.step_dim
+    }
 }
 
 impl FeatureSpec {
     /// Every spec, in a stable order.
-    pub const ALL: [FeatureSpec; 5] = [
+    pub const ALL: [FeatureSpec; 7] = [
         FeatureSpec::Mfcc40Mean,
         FeatureSpec::Enriched,
         FeatureSpec::Functionals,
         FeatureSpec::Egemaps,
         FeatureSpec::Paralinguistic,
+        FeatureSpec::Frames,
+        FeatureSpec::ParalinguisticFrames,
     ];
 
-    /// The serialised name, `"mfcc40"`, `"enriched"`, `"functionals"`, `"egemaps"` or
-    /// `"paralinguistic"`.
+    /// The serialised name, `"mfcc40"`, `"enriched"`, `"functionals"`, `"egemaps"`,
+    /// `"paralinguistic"`, `"frames"` or `"paralinguistic+frames"`.
     pub fn name(&self) -> &'static str {
         match self {
             FeatureSpec::Mfcc40Mean => "mfcc40",
@@ -74,7 +106,23 @@ impl FeatureSpec {
             FeatureSpec::Functionals => "functionals",
             FeatureSpec::Egemaps => "egemaps",
             FeatureSpec::Paralinguistic => "paralinguistic",
+            FeatureSpec::Frames => "frames",
+            FeatureSpec::ParalinguisticFrames => "paralinguistic+frames",
         }
+    }
+
+    /// Where the vector holds a frame sequence for frame-level models, if it holds one.
+    pub fn frame_layout(&self) -> Option<FrameLayout> {
+        let start = match self {
+            FeatureSpec::Frames => 0,
+            FeatureSpec::ParalinguisticFrames => FeatureSpec::Paralinguistic.dim(),
+            _ => return None,
+        };
+        Some(FrameLayout {
+            start,
+            steps: frames::STEPS,
+            step_dim: frames::STEP_DIM,
+        })
     }
 
     /// Length of the clip vector.
@@ -88,6 +136,12 @@ impl FeatureSpec {
             FeatureSpec::Functionals => return functionals::names(),
             FeatureSpec::Egemaps => return egemaps::names(),
             FeatureSpec::Paralinguistic => return egemaps::paralinguistic_names(),
+            FeatureSpec::Frames => return frames::names(),
+            FeatureSpec::ParalinguisticFrames => {
+                let mut n = egemaps::paralinguistic_names();
+                n.extend(frames::names());
+                return n;
+            }
             FeatureSpec::Mfcc40Mean | FeatureSpec::Enriched => {}
         }
         let mut names: Vec<String> = (0..40).map(|i| format!("mfcc_{i}_mean")).collect();
@@ -167,7 +221,7 @@ enum Plans {
     Study { mfcc: Mfcc, precise: PreciseStft },
     /// functionals.
     Functionals(Functionals),
-    /// egemaps and paralinguistic.
+    /// egemaps, paralinguistic, frames and paralinguistic+frames.
     Egemaps(Egemaps),
 }
 
@@ -197,7 +251,10 @@ impl FeatureExtractor {
             FeatureSpec::Functionals => Plans::Functionals(Functionals::new(
                 &FunctionalsParams::default().sample_rate(sample_rate),
             )?),
-            FeatureSpec::Egemaps | FeatureSpec::Paralinguistic => Plans::Egemaps(Egemaps::new(
+            FeatureSpec::Egemaps
+            | FeatureSpec::Paralinguistic
+            | FeatureSpec::Frames
+            | FeatureSpec::ParalinguisticFrames => Plans::Egemaps(Egemaps::new(
                 &FunctionalsParams::default().sample_rate(sample_rate),
             )?),
         };
@@ -263,10 +320,15 @@ impl FeatureExtractor {
             }
             Plans::Egemaps(e) => {
                 let buffers = scratch.egemaps.get_or_insert_with(|| e.make_scratch());
-                if self.spec == FeatureSpec::Paralinguistic {
-                    e.extract_paralinguistic_with_scratch(samples, buffers)
-                } else {
-                    e.extract_with_scratch(samples, buffers)
+                match self.spec {
+                    FeatureSpec::Paralinguistic => {
+                        e.extract_paralinguistic_with_scratch(samples, buffers)
+                    }
+                    FeatureSpec::Frames => e.extract_frames_with_scratch(samples, buffers, false),
+                    FeatureSpec::ParalinguisticFrames => {
+                        e.extract_frames_with_scratch(samples, buffers, true)
+                    }
+                    _ => e.extract_with_scratch(samples, buffers),
                 }
             }
         }

@@ -400,10 +400,47 @@ fn paralinguistic_is_the_functionals_then_egemaps_bit_for_bit() {
 }
 
 #[test]
+fn paralinguistic_frames_is_paralinguistic_then_the_pooled_frame_rows() {
+    let x = vowel();
+    let both = FeatureSpec::ParalinguisticFrames.extract(&x, SR).unwrap();
+    let para = FeatureSpec::Paralinguistic.extract(&x, SR).unwrap();
+    let frames = FeatureSpec::Frames.extract(&x, SR).unwrap();
+    let layout = FeatureSpec::ParalinguisticFrames.frame_layout().unwrap();
+    assert_eq!(both.len(), FeatureSpec::ParalinguisticFrames.dim());
+    assert_eq!(layout.range(), para.len()..both.len());
+    assert_eq!(both[..para.len()], para[..]);
+    assert_eq!(both[layout.range()], frames[..]);
+    let params = FunctionalsParams::default();
+    let llds = Functionals::new(&params).unwrap().llds(&x).unwrap();
+    assert_eq!(
+        ser_features::frames::pool(&llds, params.active_range_db).unwrap(),
+        frames
+    );
+    assert_eq!(FeatureSpec::Frames.frame_layout().unwrap().start, 0);
+    assert!(FeatureSpec::Paralinguistic.frame_layout().is_none());
+    // The vowel is voiced throughout its active span: every step's voiced fraction is high.
+    let step_dim = layout.step_dim;
+    let voiced: Vec<f32> = (0..layout.steps)
+        .map(|t| frames[t * step_dim + step_dim - 1])
+        .collect();
+    assert!(
+        voiced.iter().filter(|&&v| v > 0.5).count() > layout.steps * 3 / 4,
+        "{voiced:?}"
+    );
+}
+
+#[test]
 fn names_parse_and_dims() {
     assert_eq!(FeatureSpec::Egemaps.dim(), 92);
     assert_eq!(FeatureSpec::Paralinguistic.dim(), 220);
-    for spec in [FeatureSpec::Egemaps, FeatureSpec::Paralinguistic] {
+    assert_eq!(FeatureSpec::Frames.dim(), 48 * 42);
+    assert_eq!(FeatureSpec::ParalinguisticFrames.dim(), 220 + 48 * 42);
+    for spec in [
+        FeatureSpec::Egemaps,
+        FeatureSpec::Paralinguistic,
+        FeatureSpec::Frames,
+        FeatureSpec::ParalinguisticFrames,
+    ] {
         assert_eq!(spec.name().parse::<FeatureSpec>().unwrap(), spec);
         let mut names = spec.names();
         names.sort();
