@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod error;
+pub mod frames;
 pub mod knn;
 pub mod lstm;
 pub mod metrics;
@@ -10,6 +11,7 @@ pub mod svm;
 pub mod traits;
 
 pub use error::ModelError;
+pub use frames::{FrameCnn, FrameCnnModel, FrameCnnParams, SpecAugment};
 pub use knn::{Distance, Knn, KnnModel, Weighting};
 pub use metrics::{ClassMetrics, ConfusionMatrix, MetricsSummary};
 pub use model_file::{AnyModel, FORMAT_VERSION, FeatureConfig, ModelFile};

@@ -7,7 +7,7 @@
 //!   "features": { "spec": "mfcc40", "sample_rate": 22050, "offset": 0.5, "duration": 3.0 },
 //!   "scaler": { "mean": …, "scale": … } | null,
 //!   "classes": ["angry", …],
-//!   "model": { "svm": { … } } | { "knn": { … } } | { "lstm": { … } } }
+//!   "model": { "svm": { … } } | { "knn": { … } } | { "lstm": { … } } | { "frame_cnn": { … } } }
 //! ```
 //! Reading checks the format tag and version before anything else, then that the parts agree
 //! (as many class names as the model has classes; the feature spec's length, the scaler's width
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use ser_features::FeatureSpec;
 
+use crate::frames::FrameCnnModel;
 use crate::lstm::LstmModel;
 use crate::{KnnModel, LinearSvmModel, ModelError, Predict, StandardScaler, check_width};
 
@@ -90,15 +91,18 @@ pub enum AnyModel {
     Knn(KnnModel),
     /// An LSTM network.
     Lstm(LstmModel),
+    /// A frame-level CNN with attention pooling.
+    FrameCnn(FrameCnnModel),
 }
 
 impl AnyModel {
-    /// A short name of the kind of model: `"svm"`, `"knn"`, `"lstm"`.
+    /// A short name of the kind of model: `"svm"`, `"knn"`, `"lstm"`, `"frame_cnn"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Svm(_) => "svm",
             Self::Knn(_) => "knn",
             Self::Lstm(_) => "lstm",
+            Self::FrameCnn(_) => "frame_cnn",
         }
     }
 
@@ -109,6 +113,7 @@ impl AnyModel {
             Self::Svm(m) => m.validate(),
             Self::Knn(m) => m.validate(),
             Self::Lstm(m) => m.validate(),
+            Self::FrameCnn(m) => m.validate(),
         }
     }
 }
@@ -131,12 +136,19 @@ impl From<LstmModel> for AnyModel {
     }
 }
 
+impl From<FrameCnnModel> for AnyModel {
+    fn from(m: FrameCnnModel) -> Self {
+        Self::FrameCnn(m)
+    }
+}
+
 impl Predict for AnyModel {
     fn n_classes(&self) -> usize {
         match self {
             Self::Svm(m) => m.n_classes(),
             Self::Knn(m) => m.n_classes(),
             Self::Lstm(m) => m.n_classes(),
+            Self::FrameCnn(m) => m.n_classes(),
         }
     }
 
@@ -145,6 +157,7 @@ impl Predict for AnyModel {
             Self::Svm(m) => m.n_features(),
             Self::Knn(m) => m.n_features(),
             Self::Lstm(m) => m.n_features(),
+            Self::FrameCnn(m) => m.n_features(),
         }
     }
 
@@ -153,6 +166,7 @@ impl Predict for AnyModel {
             Self::Svm(m) => m.predict_scores(x),
             Self::Knn(m) => m.predict_scores(x),
             Self::Lstm(m) => m.predict_scores(x),
+            Self::FrameCnn(m) => m.predict_scores(x),
         }
     }
 }
@@ -624,12 +638,45 @@ mod tests {
     }
 
     #[test]
+    fn frame_cnn_files_round_trip_and_corrupt_weights_are_refused() {
+        // The 40 features read as 8 steps × 5 values, to fit the mfcc40 spec's width.
+        let (x, y) = data();
+        let train = TrainSet::new(x.view(), y.view(), 3).unwrap();
+        let model = crate::FrameCnn::params()
+            .step_dim(5)
+            .channels(6)
+            .attention_dim(4)
+            .epochs(2)
+            .fit(&train)
+            .unwrap();
+        let classes = ["angry", "happy", "sad"].map(String::from).to_vec();
+        let file = ModelFile::new(feature_config(), None, classes, model.into()).unwrap();
+        assert_eq!(file.model.kind(), "frame_cnn");
+        let before = file.predict_scores(x.view()).unwrap();
+        let path = temp("roundtrip-frame-cnn");
+        file.save(&path).unwrap();
+        let loaded = ModelFile::load(&path).unwrap();
+        fs::remove_file(&path).unwrap();
+        assert_eq!(loaded, file);
+        assert_eq!(loaded.predict_scores(x.view()).unwrap(), before);
+        // A weight matrix of the wrong shape (same number of values) is caught on loading.
+        let mut v: serde_json::Value = serde_json::from_str(&file.to_json().unwrap()).unwrap();
+        v["model"]["frame_cnn"]["net"]["att_w"]["dim"] = serde_json::json!([4, 6]);
+        let r = load_text("frame-cnn-bad-shape", &v.to_string());
+        assert!(
+            matches!(r, Err(ModelError::CorruptModelFile { .. })),
+            "{r:?}"
+        );
+    }
+
+    #[test]
     fn models_and_files_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<ModelFile>();
         check::<AnyModel>();
         check::<LinearSvmModel>();
         check::<KnnModel>();
+        check::<FrameCnnModel>();
         check::<StandardScaler>();
     }
 }

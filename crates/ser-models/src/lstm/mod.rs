@@ -44,3 +44,8 @@ pub use optimizer::AdamConfig;
 pub use recurrent::Workspace;
 pub use scalar::Scalar;
 pub use training::{EarlyStopping, History, SequenceSet, TrainOptions, train};
+
+// Shared with the frame CNN (`crate::frames`): the loss, dropout, Glorot init and Adam.
+pub(crate) use activation::{dropout_mask, softmax_cross_entropy, softmax_rows};
+pub(crate) use init::glorot_uniform;
+pub(crate) use optimizer::Adam;
