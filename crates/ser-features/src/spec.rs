@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::chroma::chroma_stft;
+use crate::compare::{self, Compare, CompareScratch};
 use crate::egemaps::{self, Egemaps, EgemapsScratch};
 use crate::error::{FeatureError, Result};
 use crate::functionals::{self, Functionals, FunctionalsParams, FunctionalsScratch};
@@ -17,8 +18,8 @@ use crate::spectrogram::{PreciseStft, Spectrogram};
 use crate::temporal::{rms, zero_crossing_rate};
 
 /// Which clip vector to compute. Serialised as `"mfcc40"` / `"enriched"` / `"functionals"` /
-/// `"egemaps"` / `"paralinguistic"` (also what [`FromStr`] and [`fmt::Display`] use), so a
-/// model file can record it.
+/// `"egemaps"` / `"paralinguistic"` / `"compare"` (also what [`FromStr`] and [`fmt::Display`]
+/// use), so a model file can record it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
@@ -53,20 +54,29 @@ pub enum FeatureSpec {
     /// from one spectrogram and one pitch track (220 values). Whole clips.
     #[serde(rename = "paralinguistic")]
     Paralinguistic,
+    /// A ComParE-scale functional set of the whole clip ([`crate::compare`], default
+    /// [`FunctionalsParams`]; 4224 values): 64 LLDs (loudness, RMS, ZCR, 26 auditory mel bands,
+    /// MFCC 1–14, band energies, roll-offs, flux, centroid, entropy, variance, skewness,
+    /// kurtosis, slope, sharpness, harmonicity, voicing probability; F0, jitter, shimmer and
+    /// HNR over voiced frames) and their deltas, 33 functionals each. Whole clips, as
+    /// [`FeatureSpec::Functionals`]; from the same spectrogram and pitch track.
+    #[serde(rename = "compare")]
+    Compare,
 }
 
 impl FeatureSpec {
     /// Every spec, in a stable order.
-    pub const ALL: [FeatureSpec; 5] = [
+    pub const ALL: [FeatureSpec; 6] = [
         FeatureSpec::Mfcc40Mean,
         FeatureSpec::Enriched,
         FeatureSpec::Functionals,
         FeatureSpec::Egemaps,
         FeatureSpec::Paralinguistic,
+        FeatureSpec::Compare,
     ];
 
-    /// The serialised name, `"mfcc40"`, `"enriched"`, `"functionals"`, `"egemaps"` or
-    /// `"paralinguistic"`.
+    /// The serialised name, `"mfcc40"`, `"enriched"`, `"functionals"`, `"egemaps"`,
+    /// `"paralinguistic"` or `"compare"`.
     pub fn name(&self) -> &'static str {
         match self {
             FeatureSpec::Mfcc40Mean => "mfcc40",
@@ -74,6 +84,7 @@ impl FeatureSpec {
             FeatureSpec::Functionals => "functionals",
             FeatureSpec::Egemaps => "egemaps",
             FeatureSpec::Paralinguistic => "paralinguistic",
+            FeatureSpec::Compare => "compare",
         }
     }
 
@@ -88,6 +99,7 @@ impl FeatureSpec {
             FeatureSpec::Functionals => return functionals::names(),
             FeatureSpec::Egemaps => return egemaps::names(),
             FeatureSpec::Paralinguistic => return egemaps::paralinguistic_names(),
+            FeatureSpec::Compare => return compare::names(),
             FeatureSpec::Mfcc40Mean | FeatureSpec::Enriched => {}
         }
         let mut names: Vec<String> = (0..40).map(|i| format!("mfcc_{i}_mean")).collect();
@@ -169,6 +181,8 @@ enum Plans {
     Functionals(Functionals),
     /// egemaps and paralinguistic.
     Egemaps(Egemaps),
+    /// compare.
+    Compare(Box<Compare>),
 }
 
 /// Reusable buffers for [`FeatureExtractor::extract_with_scratch`]; the [`Default`] one is empty
@@ -181,6 +195,8 @@ pub struct ExtractorScratch {
     functionals: Option<FunctionalsScratch>,
     /// For egemaps and paralinguistic.
     egemaps: Option<EgemapsScratch>,
+    /// For compare.
+    compare: Option<CompareScratch>,
 }
 
 impl FeatureExtractor {
@@ -200,6 +216,9 @@ impl FeatureExtractor {
             FeatureSpec::Egemaps | FeatureSpec::Paralinguistic => Plans::Egemaps(Egemaps::new(
                 &FunctionalsParams::default().sample_rate(sample_rate),
             )?),
+            FeatureSpec::Compare => Plans::Compare(Box::new(Compare::new(
+                &FunctionalsParams::default().sample_rate(sample_rate),
+            )?)),
         };
         Ok(Self {
             spec,
@@ -231,6 +250,10 @@ impl FeatureExtractor {
             },
             Plans::Egemaps(e) => ExtractorScratch {
                 egemaps: Some(e.make_scratch()),
+                ..ExtractorScratch::default()
+            },
+            Plans::Compare(c) => ExtractorScratch {
+                compare: Some(c.make_scratch()),
                 ..ExtractorScratch::default()
             },
         }
@@ -268,6 +291,10 @@ impl FeatureExtractor {
                 } else {
                     e.extract_with_scratch(samples, buffers)
                 }
+            }
+            Plans::Compare(c) => {
+                let buffers = scratch.compare.get_or_insert_with(|| c.make_scratch());
+                c.extract_with_scratch(samples, buffers)
             }
         }
     }
