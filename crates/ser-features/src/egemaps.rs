@@ -250,6 +250,15 @@ pub struct EgemapsScratch {
     previous: Vec<f32>,
     llds: Vec<Lld>,
     voice: Vec<VoiceLld>,
+    /// The pitch tracker's voicing strength per frame.
+    strength: Vec<f32>,
+}
+
+impl EgemapsScratch {
+    /// The frame rows, voice rows and voicing strengths last computed into this scratch.
+    pub(crate) fn rows(&self) -> (&[Lld], &[VoiceLld], &[f32]) {
+        (&self.llds, &self.voice, &self.strength)
+    }
 }
 
 impl Egemaps {
@@ -376,16 +385,35 @@ impl Egemaps {
 
     /// Fills `scratch.llds` and `scratch.voice`.
     fn rows_into(&self, samples: &[f32], scratch: &mut EgemapsScratch) -> Result<()> {
+        self.rows_with(samples, scratch, true, &mut |_, _| {})
+    }
+
+    /// The rows of the whole clip, as [`Egemaps::llds`] gives them, in `scratch` (read them
+    /// with [`EgemapsScratch::rows`]); the formants only when `formants` is set (without, the
+    /// [`VoiceLld::formants`] and [`VoiceLld::h1_a3`] are `None`). `per_frame` is called with
+    /// each frame's index and power spectrum, so other descriptors can share the spectrogram.
+    pub(crate) fn rows_with(
+        &self,
+        samples: &[f32],
+        scratch: &mut EgemapsScratch,
+        formants: bool,
+        per_frame: &mut dyn FnMut(usize, &[f32]),
+    ) -> Result<()> {
         let f = &self.functionals;
         // The same steps as Functionals::llds, so the Lld rows are its rows bit for bit.
         let spec = Spectrogram::compute(f.mfcc_plan().stft(), samples, f.sample_rate())?;
-        let f0 = f
-            .pitch_plan()
-            .process_with_scratch(samples, &mut scratch.pitch)?;
+        let f0 = f.pitch_plan().process_with_strength(
+            samples,
+            &mut scratch.pitch,
+            &mut scratch.strength,
+        )?;
         let hop = f.mfcc_plan().params().hop_length;
         let n_fft = f.mfcc_plan().params().n_fft;
         let pulses = voice::glottal_pulses(samples, f.sample_rate(), &f0, hop)?;
-        self.formants.prepare(samples, &mut scratch.formants);
+        let want_formants = formants;
+        if want_formants {
+            self.formants.prepare(samples, &mut scratch.formants);
+        }
         let EgemapsScratch {
             power: power_buf,
             magnitude,
@@ -411,6 +439,7 @@ impl Egemaps {
                     &power_buf[..]
                 }
             };
+            per_frame(j, power);
             f.lld_of(power, &mut running_max, &mut row);
             row.f0_hz = f0.get(j).copied().flatten();
             llds.push(row);
@@ -446,6 +475,10 @@ impl Egemaps {
                 let h1 = voice::peak_db(power, b, 0.75 * f0_hz, 1.25 * f0_hz);
                 let h2 = voice::peak_db(power, b, 1.75 * f0_hz, 2.25 * f0_hz);
                 v.h1_h2 = Some(h1 - h2);
+                if !want_formants {
+                    rows.push(v);
+                    continue;
+                }
                 let found = self.formants.formants_at(centre, formants);
                 for (slot, fm) in v.formants.iter_mut().zip(&found) {
                     let a = voice::peak_db(

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod chroma;
+pub mod compare;
 pub mod db;
 pub mod dct;
 pub mod delta;
@@ -25,6 +26,7 @@ pub mod temporal;
 pub mod vad;
 pub mod voice;
 
+pub use compare::Compare;
 pub use egemaps::{Egemaps, VoiceLld};
 pub use error::{FeatureError, Result};
 pub use feature_set::{Feature, FeatureSet, FeatureSetExtractor, FrameFeatures};
@@ -52,5 +54,7 @@ mod send_sync {
         assert_send_sync::<crate::spec::ExtractorScratch>();
         assert_send_sync::<crate::Egemaps>();
         assert_send_sync::<crate::egemaps::EgemapsScratch>();
+        assert_send_sync::<crate::Compare>();
+        assert_send_sync::<crate::compare::CompareScratch>();
     }
 }

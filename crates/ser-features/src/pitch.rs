@@ -449,8 +449,38 @@ impl AutocorrPitch {
         Ok(out)
     }
 
+    /// [`AutocorrPitch::process_with_scratch`] that also gives each frame's voicing strength in
+    /// `strength` (cleared first): the best normalised autocorrelation in the lag range (0 for
+    /// silent frames and those too close to the end), whatever the voicing decision.
+    pub(crate) fn process_with_strength(
+        &self,
+        signal: &[f32],
+        scratch: &mut AutocorrPitchScratch,
+        strength: &mut Vec<f32>,
+    ) -> Result<Vec<Option<f32>>> {
+        check_signal(signal)?;
+        let n = self.n_frames(signal.len());
+        let mut out = vec![None; n];
+        strength.clear();
+        strength.resize(n, 0.0);
+        self.track_with(signal, scratch, &mut out, Some(strength));
+        Ok(out)
+    }
+
     /// Fills `out` (one slot per frame) for a checked signal.
     fn track(&self, signal: &[f32], scratch: &mut AutocorrPitchScratch, out: &mut [Option<f32>]) {
+        self.track_with(signal, scratch, out, None);
+    }
+
+    /// [`AutocorrPitch::track`], writing the voicing strengths into `strength` when given (as
+    /// long as `out`).
+    fn track_with(
+        &self,
+        signal: &[f32],
+        scratch: &mut AutocorrPitchScratch,
+        out: &mut [Option<f32>],
+        mut strength: Option<&mut [f32]>,
+    ) {
         let x = &mut scratch.decimated;
         x.clear();
         x.extend(signal.chunks(2).map(decimate));
@@ -458,11 +488,15 @@ impl AutocorrPitch {
         r.clear();
         r.resize(self.acf_len(), 0.0);
         for (j, slot) in out.iter_mut().enumerate() {
-            *slot = if x.len() < self.decimated_needed(j) {
-                None
+            let (f0, best) = if x.len() < self.decimated_needed(j) {
+                (None, 0.0)
             } else {
-                self.frame_f0(x, self.window_start(j), r)
+                self.frame_f0_strength(x, self.window_start(j), r)
             };
+            *slot = f0;
+            if let Some(s) = strength.as_deref_mut().and_then(|s| s.get_mut(j)) {
+                *s = best;
+            }
         }
     }
 
@@ -489,6 +523,17 @@ impl AutocorrPitch {
     /// [`AutocorrPitch::decimated_needed`]); `r` is the autocorrelation buffer
     /// ([`AutocorrPitch::acf_len`] values). `None` when silent or unvoiced.
     pub(crate) fn frame_f0(&self, x: &[f32], start: usize, r: &mut [f32]) -> Option<f32> {
+        self.frame_f0_strength(x, start, r).0
+    }
+
+    /// [`AutocorrPitch::frame_f0`] and the frame's voicing strength: the best normalised
+    /// autocorrelation in the lag range (0 when the frame is silent or does not fit).
+    pub(crate) fn frame_f0_strength(
+        &self,
+        x: &[f32],
+        start: usize,
+        r: &mut [f32],
+    ) -> (Option<f32>, f32) {
         let Layout {
             rate,
             window: win,
@@ -497,12 +542,12 @@ impl AutocorrPitch {
             ..
         } = self.layout;
         if start + win + max_lag + 1 > x.len() || r.len() < max_lag + 2 {
-            return None;
+            return (None, 0.0);
         }
         let a = &x[start..start + win];
         let e0 = dot(a, a);
         if e0 <= 1e-8 {
-            return None;
+            return (None, 0.0);
         }
         // The shifted window's energy slides with the lag: one sample in, one out, kept in f64
         // so the running sum does not drift from the direct one (relative error ~1e-15).
@@ -523,11 +568,14 @@ impl AutocorrPitch {
             .map(|l| r[l])
             .fold(f32::NEG_INFINITY, f32::max);
         if best < self.params.voicing_threshold {
-            return None;
+            return (None, best);
         }
         let floor = self.params.peak_ratio * best;
-        let lag =
-            (min_lag..=max_lag).find(|&l| r[l] >= floor && r[l] >= r[l - 1] && r[l] >= r[l + 1])?;
+        let Some(lag) =
+            (min_lag..=max_lag).find(|&l| r[l] >= floor && r[l] >= r[l - 1] && r[l] >= r[l + 1])
+        else {
+            return (None, best);
+        };
         let (y0, y1, y2) = (r[lag - 1], r[lag], r[lag + 1]);
         let denom = y0 - 2.0 * y1 + y2;
         let shift = if denom.abs() > 1e-12 {
@@ -535,7 +583,7 @@ impl AutocorrPitch {
         } else {
             0.0
         };
-        Some(rate / (lag as f32 + shift))
+        (Some(rate / (lag as f32 + shift)), best)
     }
 }
 
@@ -623,6 +671,27 @@ mod tests {
             let noisy = plan.process(&noise).unwrap();
             assert!(noisy.iter().filter(|f| f.is_some()).count() < noisy.len() / 10);
         }
+    }
+
+    #[test]
+    fn the_strength_variant_gives_the_same_track() {
+        let plan = AutocorrPitch::new(&AutocorrPitchParams::default()).unwrap();
+        let mut x = tone(180.0, 0.5, 22_050);
+        x.extend(vec![0.0; 4096]);
+        let mut strength = Vec::new();
+        let track = plan
+            .process_with_strength(&x, &mut plan.make_scratch(), &mut strength)
+            .unwrap();
+        assert_eq!(track, plan.process(&x).unwrap());
+        assert_eq!(strength.len(), track.len());
+        for (f0, s) in track.iter().zip(&strength) {
+            assert!((0.0..=1.0 + 1e-6).contains(s), "{s}");
+            if f0.is_some() {
+                assert!(*s >= 0.55, "{s}");
+            }
+        }
+        // The silent tail has no strength.
+        assert_eq!(strength.last(), Some(&0.0));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::chroma::chroma_stft;
+use crate::compare::{self, Compare, CompareScratch};
 use crate::egemaps::{self, Egemaps, EgemapsScratch};
 use crate::error::{FeatureError, Result};
 use crate::frames;
@@ -18,8 +19,8 @@ use crate::spectrogram::{PreciseStft, Spectrogram};
 use crate::temporal::{rms, zero_crossing_rate};
 
 /// Which clip vector to compute. Serialised as `"mfcc40"` / `"enriched"` / `"functionals"` /
-/// `"egemaps"` / `"paralinguistic"` (also what [`FromStr`] and [`fmt::Display`] use), so a
-/// model file can record it.
+/// `"egemaps"` / `"paralinguistic"` / `"compare"` (also what [`FromStr`] and [`fmt::Display`]
+/// use), so a model file can record it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
@@ -64,6 +65,14 @@ pub enum FeatureSpec {
     /// Whole clips.
     #[serde(rename = "paralinguistic+frames")]
     ParalinguisticFrames,
+    /// A ComParE-scale functional set of the whole clip ([`crate::compare`], default
+    /// [`FunctionalsParams`]; 4224 values): 64 LLDs (loudness, RMS, ZCR, 26 auditory mel bands,
+    /// MFCC 1–14, band energies, roll-offs, flux, centroid, entropy, variance, skewness,
+    /// kurtosis, slope, sharpness, harmonicity, voicing probability; F0, jitter, shimmer and
+    /// HNR over voiced frames) and their deltas, 33 functionals each. Whole clips, as
+    /// [`FeatureSpec::Functionals`]; from the same spectrogram and pitch track.
+    #[serde(rename = "compare")]
+    Compare,
 }
 
 /// Where a frame sequence sits in a clip vector: values `start..start + steps * step_dim`,
@@ -87,7 +96,7 @@ impl FrameLayout {
 
 impl FeatureSpec {
     /// Every spec, in a stable order.
-    pub const ALL: [FeatureSpec; 7] = [
+    pub const ALL: [FeatureSpec; 8] = [
         FeatureSpec::Mfcc40Mean,
         FeatureSpec::Enriched,
         FeatureSpec::Functionals,
@@ -95,10 +104,11 @@ impl FeatureSpec {
         FeatureSpec::Paralinguistic,
         FeatureSpec::Frames,
         FeatureSpec::ParalinguisticFrames,
+        FeatureSpec::Compare,
     ];
 
     /// The serialised name, `"mfcc40"`, `"enriched"`, `"functionals"`, `"egemaps"`,
-    /// `"paralinguistic"`, `"frames"` or `"paralinguistic+frames"`.
+    /// `"paralinguistic"`, `"frames"`, `"paralinguistic+frames"` or `"compare"`.
     pub fn name(&self) -> &'static str {
         match self {
             FeatureSpec::Mfcc40Mean => "mfcc40",
@@ -108,6 +118,7 @@ impl FeatureSpec {
             FeatureSpec::Paralinguistic => "paralinguistic",
             FeatureSpec::Frames => "frames",
             FeatureSpec::ParalinguisticFrames => "paralinguistic+frames",
+            FeatureSpec::Compare => "compare",
         }
     }
 
@@ -142,6 +153,7 @@ impl FeatureSpec {
                 n.extend(frames::names());
                 return n;
             }
+            FeatureSpec::Compare => return compare::names(),
             FeatureSpec::Mfcc40Mean | FeatureSpec::Enriched => {}
         }
         let mut names: Vec<String> = (0..40).map(|i| format!("mfcc_{i}_mean")).collect();
@@ -223,6 +235,8 @@ enum Plans {
     Functionals(Functionals),
     /// egemaps, paralinguistic, frames and paralinguistic+frames.
     Egemaps(Egemaps),
+    /// compare.
+    Compare(Box<Compare>),
 }
 
 /// Reusable buffers for [`FeatureExtractor::extract_with_scratch`]; the [`Default`] one is empty
@@ -235,6 +249,8 @@ pub struct ExtractorScratch {
     functionals: Option<FunctionalsScratch>,
     /// For egemaps and paralinguistic.
     egemaps: Option<EgemapsScratch>,
+    /// For compare.
+    compare: Option<CompareScratch>,
 }
 
 impl FeatureExtractor {
@@ -257,6 +273,9 @@ impl FeatureExtractor {
             | FeatureSpec::ParalinguisticFrames => Plans::Egemaps(Egemaps::new(
                 &FunctionalsParams::default().sample_rate(sample_rate),
             )?),
+            FeatureSpec::Compare => Plans::Compare(Box::new(Compare::new(
+                &FunctionalsParams::default().sample_rate(sample_rate),
+            )?)),
         };
         Ok(Self {
             spec,
@@ -288,6 +307,10 @@ impl FeatureExtractor {
             },
             Plans::Egemaps(e) => ExtractorScratch {
                 egemaps: Some(e.make_scratch()),
+                ..ExtractorScratch::default()
+            },
+            Plans::Compare(c) => ExtractorScratch {
+                compare: Some(c.make_scratch()),
                 ..ExtractorScratch::default()
             },
         }
@@ -330,6 +353,10 @@ impl FeatureExtractor {
                     }
                     _ => e.extract_with_scratch(samples, buffers),
                 }
+            }
+            Plans::Compare(c) => {
+                let buffers = scratch.compare.get_or_insert_with(|| c.make_scratch());
+                c.extract_with_scratch(samples, buffers)
             }
         }
     }
