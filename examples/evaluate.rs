@@ -4,7 +4,9 @@
 //! ```text
 //! cargo run --release --example evaluate -- --data DIR|MANIFEST
 //!     [--protocol split|kfold:K|loso|group-kfold:K|manifest]
-//!     [--preset robust|study] [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
+//!     [--preset robust|study|compare] [--model svm|knn|lstm|svm+knn]
+//!     [--features mfcc40|enriched|functionals|egemaps|paralinguistic|frames|paralinguistic+frames|compare]
+//!     [--frame-model cnn|lstm|none] [--frame-epochs N] [--fusion inner|W]
 //!     [--norm none|speaker|speaker-center] [--cold global|fallback] [--adapt ROUNDS] [--multi-class auto|ovr|ovo]
 //!     [--inner auto|rows|text|voices|reverse] [--select ensemble|inner]
 //!     [--augment PLAN [--augment-same-speaker]] [--extra-train DIR ...]
@@ -53,7 +55,8 @@ struct Args {
     /// Cross-corpus: test corpus, folder or manifest. Classes are those the corpora share.
     #[arg(long, requires = "train")]
     test: Option<PathBuf>,
-    /// The pipeline every fold fits: robust | study. Every flag below replaces only its own
+    /// The pipeline every fold fits: robust | study | compare (robust on the ComParE-scale
+    /// set). Every flag below replaces only its own
     /// stage of it.
     #[arg(long, default_value = "robust")]
     preset: Preset,
@@ -66,8 +69,9 @@ struct Args {
     /// svm | knn | lstm | svm+knn (default: the preset's).
     #[arg(long)]
     model: Option<ModelChoice>,
-    /// mfcc40 | enriched | functionals (default: the preset's; mfcc40 and enriched load the
-    /// study's 0.5 s + 3 s, functionals the whole clip).
+    /// mfcc40 | enriched | functionals | egemaps | paralinguistic | frames |
+    /// paralinguistic+frames | compare (default: the preset's; mfcc40 and enriched load the
+    /// study's 0.5 s + 3 s, the others the whole clip).
     #[arg(long)]
     features: Option<FeatureSpec>,
     /// none | speaker | speaker-center (default: the preset's).
@@ -107,6 +111,18 @@ struct Args {
     /// LSTM epochs, ≥ 1 (default: the preset's).
     #[arg(long)]
     epochs: Option<usize>,
+    /// A frame-level model beside the ensemble, its probabilities fused with the ensemble's:
+    /// cnn (1-D CNN with attention pooling) | lstm (an LSTM over the frame steps) | none
+    /// (default: the preset's, none). Switches the paralinguistic set to paralinguistic+frames.
+    #[arg(long, value_name = "cnn|lstm|none")]
+    frame_model: Option<String>,
+    /// Epochs of the frame-level model, ≥ 1 (default 30).
+    #[arg(long)]
+    frame_epochs: Option<usize>,
+    /// Fusion weight of the frame-level model: inner (chosen from 0, 0.2, …, 1 by inner folds
+    /// of each training set) or a weight in [0, 1] (default: inner).
+    #[arg(long, value_name = "inner|W")]
+    fusion: Option<ser::pipeline::Fusion>,
     /// Seed of splits and models (default: the preset's).
     #[arg(long)]
     seed: Option<u64>,
@@ -196,6 +212,7 @@ fn spec_of(args: &Args) -> Result<PipelineSpec, Box<dyn std::error::Error>> {
     if let Some(s) = args.seed {
         spec.seed = s;
     }
+    spec.apply_frame_flags(args.frame_model.as_deref(), args.frame_epochs, args.fusion)?;
     spec.check()?;
     Ok(spec)
 }

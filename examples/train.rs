@@ -2,8 +2,10 @@
 //! whole fitted pipeline).
 //!
 //! ```text
-//! cargo run --release --example train -- --data DIR|MANIFEST --out MODEL [--preset robust|study]
-//!     [--model svm|knn|lstm|svm+knn] [--features mfcc40|enriched|functionals]
+//! cargo run --release --example train -- --data DIR|MANIFEST --out MODEL [--preset robust|study|compare]
+//!     [--model svm|knn|lstm|svm+knn]
+//!     [--features mfcc40|enriched|functionals|egemaps|paralinguistic|frames|paralinguistic+frames|compare]
+//!     [--frame-model cnn|lstm|none] [--frame-epochs N] [--fusion inner|W]
 //!     [--seed N] [--k K] [--c C] [--epochs N] [--validation F] [--cache DIR]
 //!     [--label-map FILE] [--speaker-from REGEX]
 //! ```
@@ -48,16 +50,29 @@ struct Args {
     #[arg(long)]
     out: PathBuf,
     /// The pipeline: robust (functionals, per-speaker standardisation, SVM ensemble,
-    /// self-training) | study (40 mean MFCCs, global scaling, the LSTM).
+    /// self-training) | study (40 mean MFCCs, global scaling, the LSTM) | compare (robust on
+    /// the ComParE-scale set).
     #[arg(long, default_value = "robust")]
     preset: Preset,
     /// Replaces the preset's model: svm | knn | lstm | svm+knn.
     #[arg(long)]
     model: Option<ModelChoice>,
-    /// Replaces the preset's feature set: mfcc40 | enriched (study loading) | functionals
-    /// (whole clip).
+    /// Replaces the preset's feature set: mfcc40 | enriched (study loading) | functionals |
+    /// egemaps | paralinguistic | frames | paralinguistic+frames | compare (whole clip).
     #[arg(long)]
     features: Option<FeatureSpec>,
+    /// A frame-level model beside the ensemble, its probabilities fused with the ensemble's:
+    /// cnn (1-D CNN with attention pooling) | lstm (an LSTM over the frame steps) | none
+    /// (default: the preset's, none). Switches the paralinguistic set to paralinguistic+frames.
+    #[arg(long, value_name = "cnn|lstm|none")]
+    frame_model: Option<String>,
+    /// Epochs of the frame-level model, ≥ 1 (default 30).
+    #[arg(long)]
+    frame_epochs: Option<usize>,
+    /// Fusion weight of the frame-level model: inner (chosen from 0, 0.2, …, 1 by inner folds
+    /// of each training set) or a weight in [0, 1] (default: inner).
+    #[arg(long, value_name = "inner|W")]
+    fusion: Option<ser::pipeline::Fusion>,
     /// Seed of the held-out split and the models (default: the preset's).
     #[arg(long)]
     seed: Option<u64>,
@@ -125,6 +140,7 @@ fn spec_of(args: &Args) -> Result<PipelineSpec, ser::pipeline::PipelineError> {
     if let Some(s) = args.seed {
         spec.seed = s;
     }
+    spec.apply_frame_flags(args.frame_model.as_deref(), args.frame_epochs, args.fusion)?;
     spec.check()?;
     Ok(spec)
 }

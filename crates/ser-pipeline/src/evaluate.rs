@@ -23,6 +23,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 use ndarray::{Array1, Array2};
+use rayon::prelude::*;
 use ser_data::normalize::group_rows;
 use ser_data::{
     AugmentChain, Corpus, CorpusItem, CorpusOptions, Dataset, Emotion, Extractor, FeatureMatrix,
@@ -752,6 +753,29 @@ struct Pooled {
 }
 
 /// Accuracy, UAR, macro-F1 and rows of a pooled confusion matrix.
+/// What one fold gives the pooled figures.
+struct FoldOutcome {
+    fit: FoldFit,
+    n_train: usize,
+    n_extra: usize,
+}
+
+/// Fits one fold (its training rows with `extras` added) and predicts its test rows.
+fn run_fold(
+    train: &Dataset,
+    test: &Dataset,
+    extras: &TrainingExtras,
+    opts: &EvalOptions,
+) -> Result<FoldOutcome> {
+    let (train, n_extra) = extras.extend(train)?;
+    let fit = fold_fit(&train, test, &opts.spec, opts.augment_as_voices)?;
+    Ok(FoldOutcome {
+        fit,
+        n_train: train.len(),
+        n_extra,
+    })
+}
+
 fn pooled_metrics(counts: &Array2<usize>) -> Result<ConfusionMatrix> {
     let n = counts.nrows();
     // Rebuild the pooled matrix through ConfusionMatrix for its metrics.
@@ -783,9 +807,17 @@ impl Pooled {
         extras: &TrainingExtras,
         opts: &EvalOptions,
     ) -> Result<()> {
-        let (train, n_extra) = extras.extend(train)?;
-        let train = &train;
-        let fit = fold_fit(train, test, &opts.spec, opts.augment_as_voices)?;
+        let outcome = run_fold(train, test, extras, opts)?;
+        self.push(test, outcome)
+    }
+
+    /// Adds a fold's outcome ([`run_fold`] of its `test` rows).
+    fn push(&mut self, test: &Dataset, outcome: FoldOutcome) -> Result<()> {
+        let FoldOutcome {
+            fit,
+            n_train,
+            n_extra,
+        } = outcome;
         let cm = ConfusionMatrix::new(
             test.targets.view(),
             fit.predictions.view(),
@@ -803,7 +835,7 @@ impl Pooled {
                 .into_iter()
                 .map(String::from)
                 .collect(),
-            n_train: train.len(),
+            n_train,
             n_test: test.len(),
             accuracy: cm.accuracy(),
             uar: cm.uar(),
@@ -892,9 +924,17 @@ pub fn evaluate_dataset_with(
 ) -> Result<EvalReport> {
     let protocol = opts.protocol.unwrap_or_else(|| default_protocol(dataset));
     let mut pooled = Pooled::new(dataset.classes.len());
-    for split in folds(dataset, protocol, opts.spec.seed)? {
-        let (train, test) = dataset.apply(&split)?;
-        pooled.add(&train, &test, extras, opts)?;
+    let parts = folds(dataset, protocol, opts.spec.seed)?
+        .iter()
+        .map(|split| dataset.apply(split))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    // Folds are independent and each is deterministic: fitted on every core, pooled in order.
+    let outcomes: Vec<Result<FoldOutcome>> = parts
+        .par_iter()
+        .map(|(train, test)| run_fold(train, test, extras, opts))
+        .collect();
+    for ((_, test), outcome) in parts.iter().zip(outcomes) {
+        pooled.push(test, outcome?)?;
     }
     let mut report = pooled.report(protocol, dataset.classes.clone(), opts)?;
     report.n_speakers = distinct_keys(dataset).len();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{PipelineError, Result};
 use crate::fold::{self, Combine, InnerScore, Member, StageInput};
-use crate::spec::{ColdModel, Normalisation, PipelineSpec};
+use crate::spec::{ColdModel, Fusion, Normalisation, PipelineSpec};
 use ser_models::FeatureConfig;
 
 /// Rows kept by a self-training pipeline to refit on at prediction time: the normalised
@@ -212,6 +212,12 @@ pub(crate) fn fit_with(
         let mut plain = spec.clone();
         plain.normalisation = Normalisation::None;
         plain.self_training.rounds = 0;
+        // The fusion weight the speaker-normalised stage chose (no second selection).
+        if let (Some(fr), Combine::Fused { frame_weight }) =
+            (plain.model.frames.as_mut(), stage.combine)
+        {
+            fr.fusion = Fusion::Weight(frame_weight);
+        }
         let stage = fold::fit_stage(
             &plain,
             &StageInput {
@@ -611,13 +617,25 @@ impl FittedPipeline {
                     ),
                 ));
             }
-            if m.model.n_features() != self.n_features {
+            let width = match m.columns {
+                None => self.n_features,
+                Some(c) if c.start < c.end && c.end <= self.n_features => c.end - c.start,
+                Some(c) => {
+                    return Err((
+                        name,
+                        format!(
+                            "reads values {}..{} of rows of {}",
+                            c.start, c.end, self.n_features
+                        ),
+                    ));
+                }
+            };
+            if m.model.n_features() != width {
                 return Err((
                     name,
                     format!(
-                        "{} features; the pipeline takes {}",
+                        "{} features; the pipeline gives it {width}",
                         m.model.n_features(),
-                        self.n_features
                     ),
                 ));
             }
@@ -625,7 +643,7 @@ impl FittedPipeline {
                 if let Err(e) = s.validate() {
                     return Err((name, e));
                 }
-                if s.n_features() != self.n_features {
+                if s.n_features() != width {
                     return Err((name, format!("scaler of width {}", s.n_features())));
                 }
             }
@@ -657,6 +675,7 @@ impl FittedPipeline {
             fallback: None,
             members: vec![Member {
                 candidate: fold::Candidate::Imported,
+                columns: None,
                 scaler: file.scaler,
                 model: file.model,
             }],

@@ -5,8 +5,10 @@
 use std::collections::BTreeSet;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
 use ser_data::SpeakerKey;
 use ser_data::split::{group_kfold, stratified_kfold};
+use ser_models::frames::FrameCnn;
 use ser_models::lstm::LstmParams;
 use ser_models::{
     AnyModel, ConfusionMatrix, Fit, Knn, LinearSvm, MultiClass, Predict, StandardScaler, TrainSet,
@@ -15,7 +17,10 @@ use ser_models::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PipelineError, Result};
-use crate::spec::{InnerProtocol, ModelChoice, PipelineSpec, Scaling, Selection, scheme_name};
+use crate::spec::{
+    FrameModel, FrameStage, Fusion, InnerProtocol, ModelChoice, PipelineSpec, Scaling, Selection,
+    scheme_name,
+};
 
 /// One candidate model (hyper-parameters fixed).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -33,6 +38,16 @@ pub(crate) enum Candidate {
         /// Validation fraction (files written before it was recorded used the study's).
         #[serde(default = "study_validation")]
         validation: f64,
+    },
+    /// The frame-level CNN over `step_dim` values per step ([`FrameModel::Cnn`]).
+    FrameCnn {
+        epochs: usize,
+        step_dim: usize,
+    },
+    /// An LSTM over the frame steps ([`FrameModel::Lstm`]).
+    FrameLstm {
+        epochs: usize,
+        step_dim: usize,
     },
     /// The one model of a version-1 model file: its hyper-parameters were not recorded, so it
     /// cannot be refitted.
@@ -52,8 +67,34 @@ impl Candidate {
             Candidate::Lstm { epochs, validation } => {
                 format!("epochs={epochs} validation={validation}")
             }
+            Candidate::FrameCnn { epochs, .. } => format!("frame CNN, {epochs} epochs"),
+            Candidate::FrameLstm { epochs, .. } => format!("frame LSTM, {epochs} epochs"),
             Candidate::Imported => "imported".into(),
         }
+    }
+
+    /// The frame-level model `stage` asks for, over `step_dim` values per step.
+    pub(crate) fn frame(stage: FrameStage, step_dim: usize) -> Self {
+        match stage.model {
+            FrameModel::Cnn => Candidate::FrameCnn {
+                epochs: stage.epochs,
+                step_dim,
+            },
+            FrameModel::Lstm => Candidate::FrameLstm {
+                epochs: stage.epochs,
+                step_dim,
+            },
+        }
+    }
+
+    /// Whether it is a frame-level model: fused with [`Combine::Fused`], fitted on unscaled
+    /// frame columns and kept as it is by self-training (a refit per round would cost a whole
+    /// network fit).
+    pub(crate) fn is_frame(self) -> bool {
+        matches!(
+            self,
+            Candidate::FrameCnn { .. } | Candidate::FrameLstm { .. }
+        )
     }
 
     /// Whether [`Member::fit`] can fit it again (self-training refits).
@@ -72,16 +113,46 @@ impl Candidate {
             Candidate::Knn { .. } => 2,
             Candidate::Lstm { .. } => 3,
             Candidate::Imported => 4,
+            Candidate::FrameCnn { .. } => 5,
+            Candidate::FrameLstm { .. } => 6,
         }
     }
 }
 
-/// One fitted candidate: its scaler (if the spec scales) and its model.
+/// The values `start..end` of a row: the part a member reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Columns {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// One fitted candidate: the columns it reads (all when absent), its scaler (if the spec
+/// scales) and its model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Member {
     pub(crate) candidate: Candidate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) columns: Option<Columns>,
     pub(crate) scaler: Option<StandardScaler>,
     pub(crate) model: AnyModel,
+}
+
+/// `x`'s columns `cols` (all of them when `None`). Errors: a range beyond the row.
+fn columns_of<'a>(x: ArrayView2<'a, f32>, cols: Option<Columns>) -> Result<ArrayView2<'a, f32>> {
+    match cols {
+        None => Ok(x),
+        Some(c) if c.start < c.end && c.end <= x.ncols() => {
+            Ok(x.slice_axis_move(Axis(1), ndarray::Slice::from(c.start..c.end)))
+        }
+        Some(c) => Err(PipelineError::Unusable {
+            reason: format!(
+                "a model reads values {}..{} of rows of {}",
+                c.start,
+                c.end,
+                x.ncols()
+            ),
+        }),
+    }
 }
 
 impl Member {
@@ -94,6 +165,26 @@ impl Member {
         scaling: Scaling,
         seed: u64,
     ) -> Result<Self> {
+        Self::fit_columns(cand, None, x, y, n_classes, scaling, seed)
+    }
+
+    /// [`Member::fit`] on the columns `columns` of `x` only (a frame-level model is never
+    /// scaled: it standardises its inputs itself).
+    pub(crate) fn fit_columns(
+        cand: Candidate,
+        columns: Option<Columns>,
+        x: ArrayView2<'_, f32>,
+        y: ArrayView1<'_, usize>,
+        n_classes: usize,
+        scaling: Scaling,
+        seed: u64,
+    ) -> Result<Self> {
+        let x = columns_of(x, columns)?;
+        let scaling = if cand.is_frame() {
+            Scaling::None
+        } else {
+            scaling
+        };
         let (scaler, scaled) = match scaling {
             Scaling::Standard => {
                 let (s, t) = StandardScaler::fit_transform(x)?;
@@ -117,6 +208,21 @@ impl Member {
                 .seed(seed)
                 .fit(&set)?
                 .into(),
+            Candidate::FrameCnn { epochs, step_dim } => FrameCnn::params()
+                .step_dim(step_dim)
+                .epochs(epochs)
+                .seed(seed)
+                .fit(&set)?
+                .into(),
+            Candidate::FrameLstm { epochs, step_dim } => LstmParams::frames(step_dim)
+                .hidden(64)
+                .dense_layers(&[32])
+                .epochs(epochs)
+                .validation_split(0.0)
+                .early_stopping(None)
+                .seed(seed)
+                .fit(&set)?
+                .into(),
             Candidate::Imported => {
                 return Err(PipelineError::Unusable {
                     reason: "a model imported from a version-1 file cannot be refitted".into(),
@@ -125,6 +231,7 @@ impl Member {
         };
         Ok(Self {
             candidate: cand,
+            columns,
             scaler,
             model,
         })
@@ -132,6 +239,7 @@ impl Member {
 
     /// Class scores of `x` (normalised rows).
     pub(crate) fn scores(&self, x: ArrayView2<'_, f32>) -> Result<Array2<f32>> {
+        let x = columns_of(x, self.columns)?;
         Ok(match &self.scaler {
             Some(s) => self.model.predict_scores(s.transform(x)?.view())?,
             None => self.model.predict_scores(x)?,
@@ -140,13 +248,16 @@ impl Member {
 }
 
 /// How the scores of several fitted candidates are combined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Combine {
     /// Raw scores summed (one candidate: its own scores).
     Sum,
     /// [`softmax_mean`] of the candidates' scores.
     SoftmaxMean,
+    /// `(1 − frame_weight) ·` [`softmax_mean`] of the feature-level members `+ frame_weight ·`
+    /// the mean probabilities of the frame-level members ([`Candidate::is_frame`]).
+    Fused { frame_weight: f32 },
 }
 
 /// One candidate's scores turned into class probabilities on a scale comparable across
@@ -230,6 +341,25 @@ pub(crate) fn combined_scores(
                 .map(|m| m.scores(x))
                 .collect::<Result<Vec<_>>>()?,
         ),
+        Combine::Fused { frame_weight: w } => {
+            let (frame, feature): (Vec<&Member>, Vec<&Member>) =
+                members.iter().partition(|m| m.candidate.is_frame());
+            let mut total = Array2::<f32>::zeros((x.nrows(), n_classes));
+            if w < 1.0 && !feature.is_empty() {
+                let s = feature
+                    .iter()
+                    .map(|m| m.scores(x))
+                    .collect::<Result<Vec<_>>>()?;
+                total.scaled_add(1.0 - w, &softmax_mean(&s)?);
+            }
+            if w > 0.0 && !frame.is_empty() {
+                let share = w / frame.len() as f32;
+                for m in frame {
+                    total.scaled_add(share, &m.scores(x)?);
+                }
+            }
+            Ok(total)
+        }
     }
 }
 
@@ -286,7 +416,6 @@ pub(crate) fn self_train(
     n_classes: usize,
     spec: &PipelineSpec,
 ) -> Result<(Array2<f32>, Vec<Member>)> {
-    let cands: Vec<Candidate> = members.iter().map(|m| m.candidate).collect();
     let mut members = members;
     let mut s = combined_scores(&members, combine, test, n_classes)?;
     let rounds = if spec.self_trains() {
@@ -310,7 +439,24 @@ pub(crate) fn self_train(
             .copied()
             .chain(keep.iter().map(|&i| pseudo[i]))
             .collect();
-        members = fit_members(&cands, x2.view(), y2.view(), n_classes, spec)?;
+        members = members
+            .iter()
+            .map(|m| {
+                if m.candidate.is_frame() {
+                    Ok(m.clone())
+                } else {
+                    Member::fit_columns(
+                        m.candidate,
+                        m.columns,
+                        x2.view(),
+                        y2.view(),
+                        n_classes,
+                        spec.scaler,
+                        spec.seed,
+                    )
+                }
+            })
+            .collect::<Result<_>>()?;
         s = combined_scores(&members, combine, test, n_classes)?;
     }
     Ok((s, members))
@@ -407,6 +553,9 @@ pub(crate) fn fit_stage(spec: &PipelineSpec, input: &StageInput<'_>) -> Result<M
             _ => svm.into_iter().chain(knn).collect(),
         };
         let names: Vec<String> = all.iter().map(|c| c.describe()).collect();
+        if let Some(frames) = spec.model.frames {
+            return fit_fused(spec, frames, &all, &names, input);
+        }
         return Ok(ModelStage {
             members: fit_members(&all, x, y, n_classes, spec)?,
             combine: Combine::SoftmaxMean,
@@ -456,6 +605,145 @@ pub(crate) fn fit_stage(spec: &PipelineSpec, input: &StageInput<'_>) -> Result<M
         chosen: text.join(" "),
         inner_scores,
     })
+}
+
+/// The feature-level ensemble `cands` (on the columns before the frame sequence) and the
+/// frame-level model of `frames` (on the sequence), fused ([`Combine::Fused`]) with a weight
+/// fixed or chosen by inner folds ([`Fusion`]).
+fn fit_fused(
+    spec: &PipelineSpec,
+    frames: FrameStage,
+    cands: &[Candidate],
+    names: &[String],
+    input: &StageInput<'_>,
+) -> Result<ModelStage> {
+    let layout =
+        spec.features
+            .spec
+            .frame_layout()
+            .ok_or_else(|| PipelineError::InvalidSetting {
+                setting: "frame model",
+                reason: format!(
+                    "the feature set {} has no frame sequence",
+                    spec.features.spec
+                ),
+            })?;
+    let feature_cols = (layout.start > 0).then_some(Columns {
+        start: 0,
+        end: layout.start,
+    });
+    let range = layout.range();
+    let frame_cols = Columns {
+        start: range.start,
+        end: range.end,
+    };
+    let frame = Candidate::frame(frames, layout.step_dim);
+    let fit_all = |x: ArrayView2<'_, f32>, y: ArrayView1<'_, usize>| -> Result<Vec<Member>> {
+        let mut members = Vec::with_capacity(cands.len() + 1);
+        if feature_cols.is_some() {
+            for &c in cands {
+                members.push(Member::fit_columns(
+                    c,
+                    feature_cols,
+                    x,
+                    y,
+                    input.n_classes,
+                    spec.scaler,
+                    spec.seed,
+                )?);
+            }
+        }
+        members.push(Member::fit_columns(
+            frame,
+            Some(frame_cols),
+            x,
+            y,
+            input.n_classes,
+            spec.scaler,
+            spec.seed,
+        )?);
+        Ok(members)
+    };
+    let (weight, inner_scores, how) = match frames.fusion {
+        Fusion::Weight(w) => (w, Vec::new(), "fixed".to_owned()),
+        Fusion::Inner => {
+            let (splits, kind) = inner_splits(input.y, input.speakers, input.texts, spec)?;
+            let uars = splits
+                .par_iter()
+                .map(|split| {
+                    let xt = input.x.select(Axis(0), &split.train);
+                    let yt = input.y.select(Axis(0), &split.train);
+                    let xv = input.x.select(Axis(0), &split.test);
+                    let yv = input.y.select(Axis(0), &split.test);
+                    let members = fit_all(xt.view(), yt.view())?;
+                    Fusion::GRID
+                        .iter()
+                        .map(|&w| {
+                            let (s, _) = self_train(
+                                members.clone(),
+                                Combine::Fused { frame_weight: w },
+                                xt.view(),
+                                yt.view(),
+                                xv.view(),
+                                input.n_classes,
+                                spec,
+                            )?;
+                            let pred = argmax_rows(s.view());
+                            Ok(
+                                ConfusionMatrix::new(yv.view(), pred.view(), input.n_classes)?
+                                    .uar(),
+                            )
+                        })
+                        .collect::<Result<Vec<f64>>>()
+                })
+                .collect::<Result<Vec<Vec<f64>>>>()?;
+            let stats: Vec<(f64, f64)> = (0..Fusion::GRID.len())
+                .map(|k| mean_and_se(&uars.iter().map(|f| f[k]).collect::<Vec<_>>()))
+                .collect();
+            let best = stats
+                .iter()
+                .enumerate()
+                .fold(0, |b, (i, s)| if s.0 > stats[b].0 { i } else { b });
+            let scores = Fusion::GRID
+                .iter()
+                .zip(&stats)
+                .map(|(w, s)| InnerScore {
+                    candidate: format!("frame weight {w}"),
+                    mean_uar: s.0,
+                    std_error: s.1,
+                })
+                .collect();
+            (
+                Fusion::GRID[best],
+                scores,
+                format!("inner UAR {:.3} [inner folds: {kind}]", stats[best].0),
+            )
+        }
+    };
+    let ensemble = if feature_cols.is_some() {
+        format!("ensemble of {}: {}", cands.len(), names.join(", "))
+    } else {
+        "no feature-level model".to_owned()
+    };
+    Ok(ModelStage {
+        members: fit_all(input.x, input.y)?,
+        combine: Combine::Fused {
+            frame_weight: weight,
+        },
+        chosen: format!(
+            "{ensemble}; fused with a {} at weight {weight} ({how})",
+            frame.describe()
+        ),
+        inner_scores,
+    })
+}
+
+/// Mean of `v` and its standard error.
+fn mean_and_se(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|u| (u - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, (var / n).sqrt())
 }
 
 /// The inner folds of a training set (see [`InnerProtocol`]), and what they group by.
@@ -593,10 +881,7 @@ fn choose(
             let pred = argmax_rows(sc.view());
             uars.push(ConfusionMatrix::new(yv.view(), pred.view(), n_classes)?.uar());
         }
-        let n = uars.len().max(1) as f64;
-        let mean = uars.iter().sum::<f64>() / n;
-        let var = uars.iter().map(|u| (u - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-        stats.push((mean, (var / n).sqrt()));
+        stats.push(mean_and_se(&uars));
     }
     let best = stats
         .iter()

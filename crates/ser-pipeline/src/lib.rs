@@ -36,8 +36,9 @@ pub use predict::{
 pub use segments::{SegmentPrediction, SegmentedRecording, predict_segments};
 pub use ser_data::normalize::GroupStats;
 pub use spec::{
-    ColdModel, InnerProtocol, ModelChoice, ModelSpec, Normalisation, PipelineSpec, Preset, Scaling,
-    Selection, SelfTraining, parse_scheme, scheme_name,
+    ColdModel, FrameModel, FrameStage, Fusion, InnerProtocol, ModelChoice, ModelSpec,
+    Normalisation, PipelineSpec, Preset, Scaling, Selection, SelfTraining, parse_scheme,
+    scheme_name,
 };
 pub use stream::{
     MAX_NORMALISER_ROWS, MAX_WINDOW_S, Prediction, STREAM_NAME, StreamOptions, StreamRecognizer,

@@ -100,6 +100,105 @@ named_choice!(
     ]
 );
 
+/// Which frame-level model reads a feature set's frame sequence
+/// ([`FeatureSpec::frame_layout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FrameModel {
+    /// A 1-D convolutional network over time with attention pooling and SpecAugment-style
+    /// masking ([`ser_models::frames`]).
+    #[serde(rename = "cnn")]
+    Cnn,
+    /// An LSTM over the frame steps ([`ser_models::lstm::LstmParams::frames`], 64 units).
+    #[serde(rename = "lstm")]
+    Lstm,
+}
+
+impl FrameModel {
+    /// The command-line and file name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FrameModel::Cnn => "cnn",
+            FrameModel::Lstm => "lstm",
+        }
+    }
+}
+
+named_choice!(
+    FrameModel,
+    "frame model",
+    [FrameModel::Cnn, FrameModel::Lstm]
+);
+
+/// How the frame-level model's class probabilities are fused with the feature-level
+/// ensemble's: `(1 − w) · ensemble + w · frame model`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fusion {
+    /// `w` chosen from [`Fusion::GRID`] by inner folds of the training set (whole speakers with
+    /// at least three training speakers, else utterance texts, as [`InnerProtocol::Auto`]): the
+    /// best mean inner UAR of the whole fused stage (self-training included), ties to the
+    /// smaller weight. Nothing is chosen on test speakers.
+    Inner,
+    /// A fixed `w` in `[0, 1]` (1: the frame model alone).
+    Weight(f32),
+}
+
+impl Fusion {
+    /// The weights [`Fusion::Inner`] chooses from.
+    pub const GRID: [f32; 6] = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
+}
+
+impl fmt::Display for Fusion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fusion::Inner => f.write_str("inner"),
+            Fusion::Weight(w) => write!(f, "{w}"),
+        }
+    }
+}
+
+impl FromStr for Fusion {
+    type Err = PipelineError;
+    /// `inner` or a weight in `[0, 1]`.
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("inner") {
+            return Ok(Fusion::Inner);
+        }
+        match t.parse::<f32>() {
+            Ok(w) if (0.0..=1.0).contains(&w) => Ok(Fusion::Weight(w)),
+            _ => Err(PipelineError::InvalidChoice {
+                what: "fusion",
+                value: s.to_string(),
+                reason: "expected inner or a weight in [0, 1]".into(),
+            }),
+        }
+    }
+}
+
+/// A frame-level model fitted beside the feature-level ensemble on the feature set's frame
+/// sequence, and how the two are fused (issue 18.2 and 18.5).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FrameStage {
+    /// The model.
+    pub model: FrameModel,
+    /// Training epochs, ≥ 1.
+    pub epochs: usize,
+    /// How its probabilities are fused with the ensemble's.
+    pub fusion: Fusion,
+}
+
+impl Default for FrameStage {
+    /// The CNN, 30 epochs, fusion weight chosen by inner folds.
+    fn default() -> Self {
+        Self {
+            model: FrameModel::Cnn,
+            epochs: 30,
+            fusion: Fusion::Inner,
+        }
+    }
+}
+
 /// How a per-speaker pipeline predicts a clip of no known speaker (cold: no clip of that
 /// speaker to take statistics from).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -334,6 +433,11 @@ pub struct ModelSpec {
     /// 0.2); 0 trains on every row and the training loss picks the epoch.
     #[serde(default = "crate::fold::study_validation")]
     pub lstm_validation: f64,
+    /// A frame-level model beside the ensemble (needs a feature set with a frame sequence,
+    /// e.g. `paralinguistic+frames`, and [`Selection::Ensemble`]); absent: none, as in files
+    /// written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<FrameStage>,
 }
 
 /// Self-training on unlabelled clips: each round refits every model on the training rows plus
@@ -394,6 +498,11 @@ pub enum Preset {
     /// LSTM trained 50 epochs (its SVM: C 1 one-vs-one; its KNN: k 5).
     #[serde(rename = "study")]
     Study,
+    /// [`Preset::Robust`] on the ComParE-scale functional set ([`FeatureSpec::Compare`], 4224
+    /// values of the whole clip) instead of the paralinguistic set: the large brute-force set
+    /// openSMILE's ComParE 2016 stands for, as a second starting point.
+    #[serde(rename = "compare")]
+    Compare,
 }
 
 impl Preset {
@@ -402,11 +511,16 @@ impl Preset {
         match self {
             Preset::Robust => "robust",
             Preset::Study => "study",
+            Preset::Compare => "compare",
         }
     }
 }
 
-named_choice!(Preset, "preset", [Preset::Robust, Preset::Study]);
+named_choice!(
+    Preset,
+    "preset",
+    [Preset::Robust, Preset::Study, Preset::Compare]
+);
 
 impl Default for PipelineSpec {
     /// [`Preset::Robust`].
@@ -417,15 +531,19 @@ impl Default for PipelineSpec {
 
 impl PipelineSpec {
     /// The feature set `spec` with the loading it is meant for, from the preset that computes
-    /// it: the clip-level sets (functionals, egemaps, paralinguistic) take the whole clip
+    /// it: the clip-level sets (functionals, egemaps, paralinguistic, frames,
+    /// paralinguistic+frames, compare) take the whole clip
     /// ([`Preset::Robust`]'s loading), the study's sets an excerpt ([`Preset::Study`]'s: 3 s
     /// from 0.5 s). What `--features` sets on every command line.
     pub fn features_for(spec: FeatureSpec) -> FeatureConfig {
         // Clip-level sets find the active frames themselves: the whole clip, as Robust loads it.
         let base = match spec {
-            FeatureSpec::Functionals | FeatureSpec::Egemaps | FeatureSpec::Paralinguistic => {
-                Preset::Robust
-            }
+            FeatureSpec::Functionals
+            | FeatureSpec::Egemaps
+            | FeatureSpec::Paralinguistic
+            | FeatureSpec::Frames
+            | FeatureSpec::ParalinguisticFrames
+            | FeatureSpec::Compare => Preset::Robust,
             _ => Preset::Study,
         };
         FeatureConfig {
@@ -437,6 +555,13 @@ impl PipelineSpec {
     /// The spec of a preset.
     pub fn preset(preset: Preset) -> Self {
         match preset {
+            Preset::Compare => Self {
+                features: FeatureConfig::with_loading(
+                    FeatureSpec::Compare,
+                    &ser_audio::LoadOptions::default(),
+                ),
+                ..Self::preset(Preset::Robust)
+            },
             Preset::Robust => Self {
                 // librosa.load's defaults: the whole clip at 22 050 Hz.
                 features: FeatureConfig::with_loading(
@@ -455,6 +580,7 @@ impl PipelineSpec {
                     inner_folds: 4,
                     lstm_epochs: 50,
                     lstm_validation: crate::fold::study_validation(),
+                    frames: None,
                 },
                 self_training: SelfTraining {
                     rounds: 1,
@@ -477,6 +603,7 @@ impl PipelineSpec {
                     inner_folds: 4,
                     lstm_epochs: 50,
                     lstm_validation: crate::fold::study_validation(),
+                    frames: None,
                 },
                 self_training: SelfTraining {
                     rounds: 0,
@@ -486,6 +613,44 @@ impl PipelineSpec {
                 seed: 42,
             },
         }
+    }
+
+    /// Applies the command lines' frame-stage flags (`--frame-model`, `--frame-epochs`,
+    /// `--fusion`): `model` `"none"` removes the stage; a model name, epochs or a fusion add one
+    /// (with [`FrameStage::default`]'s other settings) or replace those settings of the
+    /// spec's. A stage added to the paralinguistic set switches it to
+    /// `paralinguistic+frames`, which holds the frame sequence the model reads.
+    ///
+    /// # Errors
+    /// [`PipelineError::InvalidChoice`] for a model name other than `none`, `cnn`, `lstm`.
+    pub fn apply_frame_flags(
+        &mut self,
+        model: Option<&str>,
+        epochs: Option<usize>,
+        fusion: Option<Fusion>,
+    ) -> Result<()> {
+        if model.is_some_and(|m| m.trim().eq_ignore_ascii_case("none")) {
+            self.model.frames = None;
+            return Ok(());
+        }
+        let model = model.map(str::parse::<FrameModel>).transpose()?;
+        if model.is_none() && epochs.is_none() && fusion.is_none() {
+            return Ok(());
+        }
+        let stage = self.model.frames.get_or_insert_with(FrameStage::default);
+        if let Some(m) = model {
+            stage.model = m;
+        }
+        if let Some(e) = epochs {
+            stage.epochs = e;
+        }
+        if let Some(f) = fusion {
+            stage.fusion = f;
+        }
+        if self.features.spec == FeatureSpec::Paralinguistic {
+            self.features.spec = FeatureSpec::ParalinguisticFrames;
+        }
+        Ok(())
     }
 
     /// Checks every setting.
@@ -540,6 +705,50 @@ impl PipelineSpec {
                 "validation",
                 format!("{} must be in [0, 1)", m.lstm_validation),
             );
+        }
+        if let Some(fr) = &m.frames {
+            let Some(layout) = f.spec.frame_layout() else {
+                return bad(
+                    "frame model",
+                    format!(
+                        "the feature set {} has no frame sequence (use paralinguistic+frames \
+                         or frames)",
+                        f.spec
+                    ),
+                );
+            };
+            if m.selection != Selection::Ensemble || m.kind == ModelChoice::Lstm {
+                return bad(
+                    "frame model",
+                    "fusion needs the ensemble selection and an SVM or KNN model".into(),
+                );
+            }
+            if fr.epochs == 0 {
+                return bad("frame epochs", "must be ≥ 1".into());
+            }
+            if let Fusion::Weight(w) = fr.fusion {
+                if !(0.0..=1.0).contains(&w) {
+                    return bad("fusion", format!("{w} must lie in [0, 1]"));
+                }
+                if w < 1.0 && layout.start == 0 {
+                    return bad(
+                        "fusion",
+                        format!(
+                            "the feature set {} holds only frames: the ensemble has no features \
+                             (weight 1, or paralinguistic+frames)",
+                            f.spec
+                        ),
+                    );
+                }
+            } else if layout.start == 0 {
+                return bad(
+                    "fusion",
+                    format!(
+                        "the feature set {} holds only frames: nothing to fuse (weight 1)",
+                        f.spec
+                    ),
+                );
+            }
         }
         let st = self.self_training;
         if !(st.fraction.is_finite() && st.fraction > 0.0 && st.fraction <= 1.0) {
