@@ -256,7 +256,8 @@ pub(crate) enum Combine {
     /// [`softmax_mean`] of the candidates' scores.
     SoftmaxMean,
     /// `(1 − frame_weight) ·` [`softmax_mean`] of the feature-level members `+ frame_weight ·`
-    /// the mean probabilities of the frame-level members ([`Candidate::is_frame`]).
+    /// the mean over the frame-level members ([`Candidate::is_frame`]) of their log
+    /// probabilities put on the same scale ([`softmax_mean`]'s scaled softmax).
     Fused { frame_weight: f32 },
 }
 
@@ -353,9 +354,13 @@ pub(crate) fn combined_scores(
                 total.scaled_add(1.0 - w, &softmax_mean(&s)?);
             }
             if w > 0.0 && !frame.is_empty() {
+                // A network's probabilities are as sure as its training loss made it, the
+                // ensemble's as the score scale makes them: the frame model's log
+                // probabilities go through the same scale-free softmax as each SVM's scores.
                 let share = w / frame.len() as f32;
                 for m in frame {
-                    total.scaled_add(share, &m.scores(x)?);
+                    let log_p = m.scores(x)?.mapv(|p| p.max(1e-7).ln());
+                    total.scaled_add(share, &scaled_softmax(&log_p));
                 }
             }
             Ok(total)
