@@ -57,32 +57,28 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
-    let functionals = FeatureSpec::Functionals
-        .extractor(22050)
-        .expect("valid rate");
-    let mut scratch = functionals.make_scratch();
-    group.bench_function("functionals_128", |b| {
-        b.iter(|| {
-            black_box(
-                functionals
-                    .extract_with_scratch(black_box(&signal), &mut scratch)
-                    .expect("valid clip"),
-            )
-        })
-    });
-    let paralinguistic = FeatureSpec::Paralinguistic
-        .extractor(22050)
-        .expect("valid rate");
-    let mut scratch = paralinguistic.make_scratch();
-    group.bench_function("paralinguistic_220", |b| {
-        b.iter(|| {
-            black_box(
-                paralinguistic
-                    .extract_with_scratch(black_box(&signal), &mut scratch)
-                    .expect("valid clip"),
-            )
-        })
-    });
+    // The clip-vector sets, each through its extractor with reused scratch.
+    for (spec, name) in [
+        (FeatureSpec::Functionals, "functionals_128"),
+        (FeatureSpec::Paralinguistic, "paralinguistic_220"),
+        (
+            FeatureSpec::ParalinguisticFrames,
+            "paralinguistic_frames_2236",
+        ),
+        (FeatureSpec::Compare, "compare_4224"),
+    ] {
+        let extractor = spec.extractor(22050).expect("valid rate");
+        let mut scratch = extractor.make_scratch();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(
+                    extractor
+                        .extract_with_scratch(black_box(&signal), &mut scratch)
+                        .expect("valid clip"),
+                )
+            })
+        });
+    }
     let egemaps = FeatureSet::egemaps_like()
         .extractor(22050)
         .expect("valid rate");

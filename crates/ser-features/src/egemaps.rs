@@ -1,6 +1,6 @@
 //! eGeMAPS-style functionals of a whole clip ([`DIM`] values, named by [`names`]), modelled on
 //! openSMILE's eGeMAPSv02 set (Eyben et al. 2016) and computed from the same frames as the clip
-//! [`functionals`](crate::functionals): one power spectrogram (librosa's frames: 2048-point FFT,
+//! [`functionals`]: one power spectrogram (librosa's frames: 2048-point FFT,
 //! hop 512, centred) and one [`AutocorrPitch`](crate::pitch::AutocorrPitch) track serve both.
 //! [`FeatureSpec::Egemaps`](crate::FeatureSpec::Egemaps) is this vector;
 //! [`FeatureSpec::Paralinguistic`](crate::FeatureSpec::Paralinguistic) is the 128 functionals
