@@ -77,6 +77,9 @@ fn expected(spec: FeatureSpec, file: &Path) -> Vec<f32> {
         FeatureSpec::Functionals,
         FeatureSpec::Egemaps,
         FeatureSpec::Paralinguistic,
+        FeatureSpec::Frames,
+        FeatureSpec::ParalinguisticFrames,
+        FeatureSpec::Compare,
     ];
     let options = if clip_level.contains(&spec) {
         LoadOptions::default()

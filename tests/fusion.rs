@@ -171,6 +171,15 @@ fn a_fused_pipeline_survives_its_model_file_and_predicts_the_same() {
     std::fs::write(&path, bad).unwrap();
     let err = FittedPipeline::load(&path).unwrap_err().to_string();
     assert!(err.contains("member"), "{err}");
+    // So is a fusion weight outside [0, 1].
+    let bad = text.replacen("\"frame_weight\":0.5", "\"frame_weight\":7.0", 1);
+    assert_ne!(bad, text);
+    std::fs::write(&path, bad).unwrap();
+    let err = FittedPipeline::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("combine") && err.contains("frame weight 7"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

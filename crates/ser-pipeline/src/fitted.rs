@@ -255,6 +255,30 @@ pub(crate) fn fit_with(
     })
 }
 
+/// A fused combination needs a weight in `[0, 1]` and a frame-level member; frame-level members
+/// need a fused combination. Errors: the part (`what`) and what is wrong.
+fn check_combine(
+    combine: Combine,
+    members: &[Member],
+    what: &str,
+) -> std::result::Result<(), (String, String)> {
+    let frames = members.iter().filter(|m| m.candidate.is_frame()).count();
+    match combine {
+        Combine::Fused { frame_weight } if !(0.0..=1.0).contains(&frame_weight) => Err((
+            what.to_owned(),
+            format!("frame weight {frame_weight} outside [0, 1]"),
+        )),
+        Combine::Fused { .. } if frames == 0 => {
+            Err((what.to_owned(), "fused without a frame-level member".into()))
+        }
+        Combine::Sum | Combine::SoftmaxMean if frames > 0 => Err((
+            what.to_owned(),
+            "a frame-level member outside a fused combination".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Class names must be non-empty and distinct.
 pub(crate) fn check_classes(classes: &[String]) -> Result<()> {
     if let Some(i) = classes.iter().position(|c| c.trim().is_empty()) {
@@ -524,6 +548,7 @@ impl FittedPipeline {
             return part("members", "no fitted model".into());
         }
         self.check_members(&self.members, "member")?;
+        check_combine(self.combine, &self.members, "combine")?;
         match (
             &self.cold,
             self.spec.normalisation.per_speaker(),
@@ -534,6 +559,7 @@ impl FittedPipeline {
                     return part("cold members", "no fitted model".into());
                 }
                 self.check_members(&c.members, "cold member")?;
+                check_combine(c.combine, &c.members, "cold combine")?;
             }
             (None, _, ColdModel::Fallback) | (None, false, _) => {}
             _ => {

@@ -942,7 +942,7 @@ mod tests {
             ),
             (
                 reason("x".parse::<Preset>().unwrap_err()),
-                "preset: expected robust or study",
+                "preset: expected robust, study or compare",
             ),
         ];
         for (got, want) in cases {
