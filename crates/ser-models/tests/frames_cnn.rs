@@ -141,7 +141,10 @@ fn prediction_is_never_masked() {
         let one = model
             .predict_scores(x.select(Axis(0), &[i]).view())
             .unwrap();
-        assert_eq!(one.row(0), all.row(i), "row {i}");
+        // Alone or in a batch: the same scores (to float rounding: a BLAS backend may sum a
+        // one-row product in another order); a mask would move them by far more.
+        let gap = (&one.row(0) - &all.row(i)).mapv(f32::abs).sum();
+        assert!(gap < 1e-5, "row {i}: {one} vs {}", all.row(i));
     }
     for row in all.rows() {
         assert!((row.sum() - 1.0).abs() < 1e-5 && row.iter().all(|&p| p >= 0.0));
