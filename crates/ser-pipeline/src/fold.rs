@@ -368,8 +368,10 @@ pub(crate) fn combined_scores(
     }
 }
 
+/// Fits every candidate of `cands` on the columns `columns` of `x` (all when `None`).
 fn fit_members(
     cands: &[Candidate],
+    columns: Option<Columns>,
     x: ArrayView2<'_, f32>,
     y: ArrayView1<'_, usize>,
     n_classes: usize,
@@ -377,7 +379,7 @@ fn fit_members(
 ) -> Result<Vec<Member>> {
     cands
         .iter()
-        .map(|&c| Member::fit(c, x, y, n_classes, spec.scaler, spec.seed))
+        .map(|&c| Member::fit_columns(c, columns, x, y, n_classes, spec.scaler, spec.seed))
         .collect()
 }
 
@@ -479,7 +481,7 @@ fn fit_and_score(
     n_classes: usize,
     spec: &PipelineSpec,
 ) -> Result<Array2<f32>> {
-    let members = fit_members(cands, x, y, n_classes, spec)?;
+    let members = fit_members(cands, None, x, y, n_classes, spec)?;
     Ok(self_train(members, combine, x, y, test, n_classes, spec)?.0)
 }
 
@@ -562,7 +564,7 @@ pub(crate) fn fit_stage(spec: &PipelineSpec, input: &StageInput<'_>) -> Result<M
             return fit_fused(spec, frames, &all, &names, input);
         }
         return Ok(ModelStage {
-            members: fit_members(&all, x, y, n_classes, spec)?,
+            members: fit_members(&all, None, x, y, n_classes, spec)?,
             combine: Combine::SoftmaxMean,
             chosen: format!("ensemble of {}: {}", all.len(), names.join(", ")),
             inner_scores: Vec::new(),
@@ -605,7 +607,7 @@ pub(crate) fn fit_stage(spec: &PipelineSpec, input: &StageInput<'_>) -> Result<M
         text.push(format!("[inner folds: {inner_kind}]"));
     }
     Ok(ModelStage {
-        members: fit_members(&cands, x, y, n_classes, spec)?,
+        members: fit_members(&cands, None, x, y, n_classes, spec)?,
         combine: Combine::Sum,
         chosen: text.join(" "),
         inner_scores,
@@ -644,28 +646,17 @@ fn fit_fused(
     };
     let frame = Candidate::frame(frames, layout.step_dim);
     let fit_all = |x: ArrayView2<'_, f32>, y: ArrayView1<'_, usize>| -> Result<Vec<Member>> {
-        let mut members = Vec::with_capacity(cands.len() + 1);
-        if feature_cols.is_some() {
-            for &c in cands {
-                members.push(Member::fit_columns(
-                    c,
-                    feature_cols,
-                    x,
-                    y,
-                    input.n_classes,
-                    spec.scaler,
-                    spec.seed,
-                )?);
-            }
-        }
-        members.push(Member::fit_columns(
-            frame,
+        let mut members = match feature_cols {
+            Some(_) => fit_members(cands, feature_cols, x, y, input.n_classes, spec)?,
+            None => Vec::new(),
+        };
+        members.extend(fit_members(
+            &[frame],
             Some(frame_cols),
             x,
             y,
             input.n_classes,
-            spec.scaler,
-            spec.seed,
+            spec,
         )?);
         Ok(members)
     };
