@@ -340,22 +340,17 @@ impl Egemaps {
         })
     }
 
-    /// The frame sequence of the clip ([`crate::frames::pool`] of its frame rows), after the
-    /// paralinguistic vector ([`Egemaps::extract_paralinguistic`], bit for bit) when
-    /// `paralinguistic`: [`FeatureSpec::Frames`](crate::FeatureSpec::Frames) and
+    /// The paralinguistic vector ([`Egemaps::extract_paralinguistic`], bit for bit) followed
+    /// by the clip's frame sequence ([`crate::frames::pool`] of the same frame rows):
     /// [`FeatureSpec::ParalinguisticFrames`](crate::FeatureSpec::ParalinguisticFrames).
-    pub fn extract_frames_with_scratch(
+    pub fn extract_paralinguistic_frames_with_scratch(
         &self,
         samples: &[f32],
         scratch: &mut EgemapsScratch,
-        paralinguistic: bool,
     ) -> Result<Vec<f32>> {
         self.with_rows(samples, scratch, |plan, llds, voice| {
-            let mut out = Vec::new();
-            if paralinguistic {
-                out = plan.functionals.from_llds(llds)?;
-                out.extend(plan.from_llds(llds, voice)?);
-            }
+            let mut out = plan.functionals.from_llds(llds)?;
+            out.extend(plan.from_llds(llds, voice)?);
             out.extend(crate::frames::pool(
                 llds,
                 plan.functionals.params().active_range_db,

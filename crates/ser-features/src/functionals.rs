@@ -408,6 +408,22 @@ impl Functionals {
         result
     }
 
+    /// The clip's frame sequence ([`crate::frames::pool`] of its [`Functionals::llds`]),
+    /// reusing `scratch`: [`FeatureSpec::Frames`](crate::FeatureSpec::Frames), without the
+    /// voice-quality rows only the eGeMAPS values need.
+    pub(crate) fn frames_with_scratch(
+        &self,
+        samples: &[f32],
+        scratch: &mut FunctionalsScratch,
+    ) -> Result<Vec<f32>> {
+        let mut llds = std::mem::take(&mut scratch.llds);
+        let result = self
+            .llds_into(samples, scratch, &mut llds)
+            .and_then(|()| crate::frames::pool(&llds, self.params.active_range_db));
+        scratch.llds = llds;
+        result
+    }
+
     /// The frame rows of the whole clip `samples` (one per centred STFT frame,
     /// `1 + len / 512`), as [`LldStream`](crate::stream::LldStream) gives them for the same
     /// samples in chunks. Errors: as [`Functionals::extract`].

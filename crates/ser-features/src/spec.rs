@@ -231,9 +231,9 @@ pub struct FeatureExtractor {
 enum Plans {
     /// mfcc40 and enriched: the MFCC plan and the `f64` STFT.
     Study { mfcc: Mfcc, precise: PreciseStft },
-    /// functionals.
+    /// functionals and frames.
     Functionals(Functionals),
-    /// egemaps, paralinguistic, frames and paralinguistic+frames.
+    /// egemaps, paralinguistic and paralinguistic+frames.
     Egemaps(Egemaps),
     /// compare.
     Compare(Box<Compare>),
@@ -245,9 +245,9 @@ enum Plans {
 pub struct ExtractorScratch {
     /// For mfcc40 and enriched.
     mfcc: Option<MfccScratch>,
-    /// For functionals.
+    /// For functionals and frames.
     functionals: Option<FunctionalsScratch>,
-    /// For egemaps and paralinguistic.
+    /// For egemaps, paralinguistic and paralinguistic+frames.
     egemaps: Option<EgemapsScratch>,
     /// For compare.
     compare: Option<CompareScratch>,
@@ -264,12 +264,11 @@ impl FeatureExtractor {
                     precise: PreciseStft::new(params.n_fft, params.hop_length)?,
                 }
             }
-            FeatureSpec::Functionals => Plans::Functionals(Functionals::new(
+            FeatureSpec::Functionals | FeatureSpec::Frames => Plans::Functionals(Functionals::new(
                 &FunctionalsParams::default().sample_rate(sample_rate),
             )?),
             FeatureSpec::Egemaps
             | FeatureSpec::Paralinguistic
-            | FeatureSpec::Frames
             | FeatureSpec::ParalinguisticFrames => Plans::Egemaps(Egemaps::new(
                 &FunctionalsParams::default().sample_rate(sample_rate),
             )?),
@@ -339,7 +338,11 @@ impl FeatureExtractor {
             }
             Plans::Functionals(f) => {
                 let buffers = scratch.functionals.get_or_insert_with(|| f.make_scratch());
-                f.extract_with_scratch(samples, buffers)
+                if self.spec == FeatureSpec::Frames {
+                    f.frames_with_scratch(samples, buffers)
+                } else {
+                    f.extract_with_scratch(samples, buffers)
+                }
             }
             Plans::Egemaps(e) => {
                 let buffers = scratch.egemaps.get_or_insert_with(|| e.make_scratch());
@@ -347,9 +350,8 @@ impl FeatureExtractor {
                     FeatureSpec::Paralinguistic => {
                         e.extract_paralinguistic_with_scratch(samples, buffers)
                     }
-                    FeatureSpec::Frames => e.extract_frames_with_scratch(samples, buffers, false),
                     FeatureSpec::ParalinguisticFrames => {
-                        e.extract_frames_with_scratch(samples, buffers, true)
+                        e.extract_paralinguistic_frames_with_scratch(samples, buffers)
                     }
                     _ => e.extract_with_scratch(samples, buffers),
                 }
